@@ -1,0 +1,43 @@
+# Hudong: `make run` serves the demo, `make test` runs every test.
+# Both set everything up first (virtualenv, install, migrations).
+
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+BIN     = $(VENV)/bin
+export FLASK_APP = engine:create_app
+
+# node for the JS golden vectors: the system's, else the one Playwright ships
+NODE = $(shell command -v node 2>/dev/null || $(BIN)/python -c "import os, playwright; print(os.path.join(os.path.dirname(playwright.__file__), 'driver', 'node'))")
+
+.PHONY: setup migrate run test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+migrate: setup
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask demo seed --base-url http://$(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(BIN)/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: lint
+	$(NODE) --test tests/js/
+	$(BIN)/pytest
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,55 @@
+"""The Hudong platform: ``create_app`` assembles it, nothing more."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from socketio import RedisManager
+
+from engine.config import load_config
+
+
+def _socketio_async_mode() -> str:
+    # gunicorn's gevent worker patches the stdlib before loading us
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app from the environment, overridden by ``test_config``."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, static_folder=os.path.join(root, "static"),
+                template_folder=os.path.join(root, "templates"),
+                instance_path=os.path.join(root, "instance"))
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False  # Chinese text as UTF-8: a third of the bytes
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "hudong.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from engine import models  # noqa: F401  (tables for Alembic)
+    from engine.extensions import api, db, migrate, redis_store, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"),
+                     render_as_batch=True, compare_type=True)
+    redis_store.init_app(app)
+    api.init_app(app)
+    # built here rather than from a URL: Flask-SocketIO only maps redis:// itself,
+    # and the embedded Redis listens on a unix socket
+    queue = RedisManager(redis_store.url, channel="hudong-live")
+    socketio.init_app(app, client_manager=queue, async_mode=_socketio_async_mode())
+
+    from engine.routes import register
+
+    register(app)
+    return app

@@ -1,0 +1,1 @@
+"""The JSON API: one ``Api`` (flask-smorest) and the blueprints it registers."""

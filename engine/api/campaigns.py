@@ -1,0 +1,96 @@
+"""Player API for a campaign: its public view, opening sessions, leaderboards."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine import campaigns, identity, play, standings
+from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
+from engine.clock import isoformat
+from engine.leaderboard import PERIODS
+
+blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
+                description="A campaign as players see it")
+
+
+class GameSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    params = fields.Dict()
+
+
+class CampaignPublicSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    status = fields.String()
+    live = fields.Boolean()
+    game = fields.Nested(GameSchema)
+    branding = fields.Dict()
+    rules_text = fields.String()
+    schedule = fields.Dict()
+    prizes = fields.List(fields.Dict())
+    plays_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
+    boards = fields.List(fields.String())
+
+
+class StartSessionSchema(Schema):
+    """The body of a session start: nothing is needed yet."""
+
+
+class SessionOpenedSchema(Schema):
+    session_id = fields.String()
+    seed = fields.Integer()
+    token = fields.String()
+    game = fields.Nested(GameSchema)
+    expires_at = fields.String()
+
+
+class LeaderboardQuerySchema(QuerySchema):
+    period = fields.String(load_default="all", validate=validate.OneOf(PERIODS))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    around = fields.String(validate=validate.OneOf(["me"]))
+
+
+class LeaderboardSchema(Schema):
+    period = fields.String()
+    period_key = fields.String()
+    entries = fields.List(fields.Nested(LeaderboardEntrySchema))
+    me = fields.Nested(MyRankSchema, allow_none=True)
+
+
+@blp.route("/<slug>")
+class CampaignView(MethodView):
+    @blp.response(200, CampaignPublicSchema)
+    def get(self, slug):
+        """Show a campaign: game, branding, schedule, rules, my plays left."""
+        campaign = campaigns.get_public_campaign(slug)
+        player = identity.current_player(campaign.brand_id)
+        return campaigns.public_view(campaign, player)
+
+
+@blp.route("/<slug>/sessions")
+class SessionsView(MethodView):
+    @blp.arguments(StartSessionSchema)
+    @blp.response(201, SessionOpenedSchema)
+    def post(self, _body, slug):
+        """Open a play session (403 not live, 429 no plays left today)."""
+        campaign = campaigns.get_public_campaign(slug)
+        session = play.start_session(campaign, identity.player_for_request(campaign))
+        return {"session_id": session.id, "seed": session.seed,
+                "token": play.session_token(session),
+                "game": {"type": campaign.game_type, "params": campaign.game_params},
+                "expires_at": isoformat(session.expires_at)}
+
+
+@blp.route("/<slug>/leaderboard")
+class LeaderboardView(MethodView):
+    @blp.arguments(LeaderboardQuerySchema, location="query")
+    @blp.response(200, LeaderboardSchema)
+    def get(self, args, slug):
+        """Show the top N of a period, or the N around me, and my rank."""
+        campaign = campaigns.get_public_campaign(slug)
+        player = identity.current_player(campaign.brand_id)
+        return standings.leaderboard_view(campaign, player, args["period"], args["limit"],
+                                           around_me=args.get("around") == "me")

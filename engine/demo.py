@@ -1,0 +1,57 @@
+"""Seed a demo brand with a live campaign per game type, idempotently."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine.campaigns import create_campaign
+from engine.clock import utcnow
+from engine.extensions import db
+from engine.models import Brand, BrandMember, Campaign, Marketer
+from games import GAME_TYPES
+
+DEMO_BRAND = "demo"
+DEMO_EMAIL = "marketer@demo.hudong.local"
+DEMO_BRANDING = {"primary_color": "#e8474c", "background": "#fff7e6",
+                 "share_title": "来合成大西瓜，赢取新品优惠券！"}
+DEMO_TITLES = {"synthesis": "合成大西瓜 · 夏日新品挑战"}
+
+
+def seed_demo() -> tuple[Brand, list[Campaign], str]:
+    """Create (or refresh) the demo brand; return it, its campaigns, the login password."""
+    brand = db.session.scalar(select(Brand).where(Brand.slug == DEMO_BRAND))
+    if brand is None:
+        brand = Brand(slug=DEMO_BRAND, name="鲜果茶饮（示例品牌）")
+        db.session.add(brand)
+        db.session.flush()
+    password = secrets.token_urlsafe(9)
+    marketer = db.session.scalar(select(Marketer).where(Marketer.email == DEMO_EMAIL))
+    if marketer is None:
+        marketer = Marketer(email=DEMO_EMAIL, name="示例运营")
+        marketer.set_password(password)
+        db.session.add(marketer)
+        db.session.flush()
+        db.session.add(BrandMember(brand_id=brand.id, marketer_id=marketer.id, role="owner"))
+    marketer.set_password(password)
+    found = [_demo_campaign(brand, name) for name in GAME_TYPES]
+    db.session.commit()
+    return brand, found, password
+
+
+def _demo_campaign(brand: Brand, game_type: str) -> Campaign:
+    slug = f"demo-{game_type}"
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    now = utcnow()
+    if campaign is None:
+        campaign = create_campaign(
+            brand, slug=slug, title=DEMO_TITLES.get(game_type, GAME_TYPES[game_type].title),
+            game_type=game_type, game_params={}, branding=dict(DEMO_BRANDING),
+            rules_text="每天可玩 20 次，成绩以服务器计算为准。排行榜实时更新。",
+            plays_per_day=20, starts_at=now - timedelta(days=1))
+    campaign.status = "live"
+    # keep the demo live for a quarter from whenever it is seeded again
+    campaign.ends_at = now + timedelta(days=90)
+    return campaign

@@ -1,0 +1,85 @@
+"""Domain errors, and the one place that turns them into HTTP answers.
+
+Service functions raise these; they know nothing of status codes. The API
+layer maps each to the error shape of API.md:
+``{"error": {"code", "message", "fields"}}``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a service function raises on purpose."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求无效"
+
+    def __init__(self, message: str | None = None, *, fields: dict | None = None,
+                 retry_after: int | None = None, code: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+        self.retry_after = retry_after
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict:
+        """Return the API.md error shape."""
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "not_found", "找不到该对象"
+
+
+class NotAuthenticated(DomainError):
+    status, code, message = 401, "not_authenticated", "请先登录"
+
+
+class Forbidden(DomainError):
+    status, code, message = 403, "forbidden", "无权进行此操作"
+
+
+class CampaignNotLive(DomainError):
+    status, code, message = 403, "campaign_not_live", "活动未开始或已结束"
+
+
+class SnapshotUser(DomainError):
+    status, code, message = 403, "snapshot_user", "请点击屏幕下方的“使用完整服务”后参与活动"
+
+
+class NoPlaysLeft(DomainError):
+    status, code, message = 429, "no_plays_left", "今日游戏次数已用完，明天再来吧"
+
+
+class AlreadyFinished(DomainError):
+    status, code, message = 409, "already_finished", "本局已结束"
+
+
+class SessionExpired(DomainError):
+    status, code, message = 410, "expired", "本局已过期，请重新开始"
+
+
+class InvalidToken(DomainError):
+    status, code, message = 403, "invalid_token", "游戏凭证无效"
+
+
+class InvalidMoves(DomainError):
+    status, code, message = 422, "invalid_moves", "操作记录无效"
+
+
+class ReplayMismatch(DomainError):
+    status, code, message = 422, "replay_mismatch", "成绩与操作记录不符"
+
+
+class InvalidParams(DomainError):
+    status, code, message = 422, "invalid_params", "游戏参数无效"
+
+
+class ValidationFailed(DomainError):
+    status, code, message = 400, "validation_error", "请求参数有误"
+
+
+class ExternalServiceError(DomainError):
+    status, code, message = 502, "upstream_error", "外部服务暂时不可用"

@@ -1,0 +1,26 @@
+"""Create every extension unbound; ``create_app`` binds them with ``init_app``."""
+
+from __future__ import annotations
+
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+
+from engine.api.base import Api
+from engine.redis_store import RedisStore
+
+# constraint names fixed so Alembic migrations are identical on SQLite and PostgreSQL
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+migrate = Migrate()
+api = Api()
+redis_store = RedisStore()
+socketio = SocketIO()

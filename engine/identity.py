@@ -1,0 +1,110 @@
+"""Player identity: a signed cookie for any browser, WeChat OAuth when configured.
+
+The Flask session cookie (signed with itsdangerous) maps each brand to the
+player this browser is for that brand. With ``WECHAT_APPID`` set, a player is
+only ever created from a verified openid; a WeChat "snapshot mode" visitor
+(virtual openid) never becomes a player.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, request, session
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engine.clock import utcnow
+from engine.errors import NotAuthenticated, SnapshotUser
+from engine.extensions import db
+from engine.models import Campaign, Player
+
+PLAYERS_KEY = "players"
+SNAPSHOT_KEY = "snapshot"
+COOKIE_LIFETIME = timedelta(days=365)
+
+
+def wechat_enabled() -> bool:
+    """Return whether players must be identified through WeChat OAuth."""
+    return bool(current_app.config.get("WECHAT_APPID"))
+
+
+def remember_player(player: Player) -> None:
+    """Bind ``player`` to this browser for the player's brand."""
+    players = dict(session.get(PLAYERS_KEY) or {})
+    players[str(player.brand_id)] = player.id
+    session[PLAYERS_KEY] = players
+    session.pop(SNAPSHOT_KEY, None)
+    session.permanent = True
+
+
+def mark_snapshot() -> None:
+    """Remember that this browser is in WeChat's snapshot mode (no player)."""
+    session[SNAPSHOT_KEY] = True
+
+
+def is_snapshot() -> bool:
+    """Return whether the visitor is a snapshot-mode viewer."""
+    return bool(session.get(SNAPSHOT_KEY))
+
+
+def player_id_for(brand_id: int) -> int | None:
+    """Return the id of this browser's player for ``brand_id``, if any."""
+    value = (session.get(PLAYERS_KEY) or {}).get(str(brand_id))
+    return value if isinstance(value, int) else None
+
+
+def current_player(brand_id: int) -> Player | None:
+    """Return this browser's player for ``brand_id``, or None."""
+    player_id = player_id_for(brand_id)
+    player = db.session.get(Player, player_id) if player_id else None
+    return player if player is not None and player.brand_id == brand_id else None
+
+
+def player_for_request(campaign: Campaign) -> Player:
+    """Return the visitor's player for the campaign's brand, creating an anonymous one.
+
+    Raises ``SnapshotUser`` for a snapshot-mode visitor and
+    ``NotAuthenticated`` when WeChat identity is required but missing.
+    """
+    player = current_player(campaign.brand_id)
+    if player is not None:
+        return player
+    if is_snapshot():
+        raise SnapshotUser()
+    if wechat_enabled():
+        raise NotAuthenticated("请在微信中打开活动页面")
+    player = Player(brand_id=campaign.brand_id, device=_device())
+    db.session.add(player)
+    db.session.commit()
+    remember_player(player)
+    return player
+
+
+def identify_wechat_player(brand_id: int, openid: str, unionid: str | None = None,
+                           nickname: str = "", avatar: str = "") -> Player:
+    """Return the brand's player for ``openid``, creating or refreshing it."""
+    player = _by_openid(brand_id, openid)
+    if player is None:
+        player = Player(brand_id=brand_id, openid=openid, device=_device())
+        db.session.add(player)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same openid arrived twice at once
+            db.session.rollback()
+            player = _by_openid(brand_id, openid)
+    player.unionid = unionid or player.unionid
+    player.nickname = nickname[:64] or player.nickname
+    player.avatar = avatar[:512] or player.avatar
+    player.last_seen_at = utcnow()
+    db.session.commit()
+    return player
+
+
+def _by_openid(brand_id: int, openid: str) -> Player | None:
+    return db.session.scalar(select(Player).where(Player.brand_id == brand_id,
+                                                  Player.openid == openid))
+
+
+def _device() -> str:
+    return (request.headers.get("User-Agent") or "")[:255]

@@ -1,0 +1,45 @@
+"""Build every Redis key Hudong uses, in one place.
+
+Each campaign's keys carry the hash tag ``{c<id>}`` so a Redis Cluster keeps
+them in one slot (a Lua script may touch several of them at once).
+"""
+
+from __future__ import annotations
+
+PREFIX = "hd"
+
+
+def _campaign(campaign_id: int) -> str:
+    return f"{PREFIX}:{{c{campaign_id}}}"
+
+
+def leaderboard(campaign_id: int, period: str, period_key: str) -> str:
+    """Return the sorted set of one leaderboard bucket.
+
+    Tie rule: members are ``<tiebreak:013d>:<player_id>``; the tiebreak is
+    built from the moment the score was reached so that, among equal scores,
+    Redis's byte order of members puts the earlier one first (see
+    ``engine.leaderboard.member_for``). The score itself stays an exact
+    integer (below 2^53), never composed with a time.
+    """
+    return f"{_campaign(campaign_id)}:lb:{period}:{period_key}"
+
+
+def leaderboard_members(campaign_id: int, period: str, period_key: str) -> str:
+    """Return the hash player_id -> member of one leaderboard bucket."""
+    return f"{_campaign(campaign_id)}:lbm:{period}:{period_key}"
+
+
+def leaderboard_pattern(campaign_id: int) -> str:
+    """Return a SCAN pattern matching every leaderboard key of a campaign."""
+    return f"{_campaign(campaign_id)}:lb*"
+
+
+def live_pending(campaign_id: int, period: str) -> str:
+    """Return the flag that coalesces leaderboard pushes of one room."""
+    return f"{_campaign(campaign_id)}:live:pending:{period}"
+
+
+def live_version(campaign_id: int, period: str) -> str:
+    """Return the counter that versions a room's leaderboard pushes."""
+    return f"{_campaign(campaign_id)}:live:version:{period}"

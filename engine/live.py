@@ -1,0 +1,121 @@
+"""Live push over Socket.IO: the only module that emits events.
+
+Namespace ``/live``: a client ``join``s a campaign's room for one period and
+receives ``leaderboard`` pushes (coalesced: a burst of score updates becomes
+at most one push per room per interval) and its own ``my_rank``. Emits use
+the context-free ``socketio.emit(..., to=room)``; with a Redis message queue
+a push from any process reaches clients connected to any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, request
+from flask_socketio import Namespace, emit, join_room, leave_room
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from engine import keys, leaderboard, standings
+from engine.clock import utcnow
+from engine.extensions import db, redis_store, socketio
+from engine.identity import player_id_for
+from engine.leaderboard import PERIODS
+from engine.models import Campaign
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/live"
+
+
+class JoinSchema(Schema):
+    """The ``join`` payload."""
+
+    campaign = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    period = fields.String(load_default="all", validate=validate.OneOf(PERIODS))
+
+
+def board_room(campaign_id: int, period: str) -> str:
+    """Return the room that receives a campaign period's leaderboard."""
+    return f"lb:{campaign_id}:{period}"
+
+
+def player_room(player_id: int) -> str:
+    """Return the room of one player's own connections."""
+    return f"player:{player_id}"
+
+
+def board_payload(campaign: Campaign, period: str, version: int) -> dict:
+    """Return the ``leaderboard`` event body for a room."""
+    board = standings.boards_at(campaign, utcnow())[period]
+    size = current_app.config["LEADERBOARD_PUSH_SIZE"]
+    return {"campaign": campaign.slug, "period": period, "period_key": board.period_key,
+            "entries": standings.entries_payload(leaderboard.top(board, size)), "version": version}
+
+
+def score_changed(campaign: Campaign, player_id: int, ranks: dict[str, int | None]) -> None:
+    """Push ``my_rank`` to the player now and schedule coalesced board pushes."""
+    for period, rank in ranks.items():
+        board = standings.boards_at(campaign, utcnow())[period]
+        socketio.emit("my_rank", {"rank": rank, "score": leaderboard.score_for(board, player_id),
+                                  "period": period, "campaign": campaign.slug},
+                      to=player_room(player_id), namespace=NAMESPACE)
+        _schedule_push(campaign, period)
+
+
+def _schedule_push(campaign: Campaign, period: str) -> None:
+    interval_ms = current_app.config["LIVE_PUSH_INTERVAL_MS"]
+    # the first change of an interval schedules the push; later ones ride along
+    if not redis_store.r.set(keys.live_pending(campaign.id, period), 1, nx=True,
+                             px=max(interval_ms, 1)):
+        return
+    app = current_app._get_current_object()
+    socketio.start_background_task(_push_later, app, campaign.id, period, interval_ms / 1000)
+
+
+def _push_later(app, campaign_id: int, period: str, delay_s: float) -> None:
+    time.sleep(delay_s)
+    with app.app_context():
+        try:
+            push_board(db.session.get(Campaign, campaign_id), period)
+        except Exception:  # a failed push must not kill the worker; the next change retries
+            log.exception("leaderboard push failed for campaign %s", campaign_id)
+        finally:
+            db.session.remove()
+
+
+def push_board(campaign: Campaign, period: str) -> int:
+    """Emit the current board to its room now; return the version sent."""
+    version = redis_store.r.incr(keys.live_version(campaign.id, period))
+    socketio.emit("leaderboard", board_payload(campaign, period, version),
+                  to=board_room(campaign.id, period), namespace=NAMESPACE)
+    return version
+
+
+class LiveNamespace(Namespace):
+    """Handle ``/live`` connections: join a campaign room, leave it."""
+
+    def on_connect(self, auth=None):
+        # identity comes from the signed cookie sent with the handshake
+        return None
+
+    def on_join(self, data):
+        try:
+            payload = JoinSchema().load(data if isinstance(data, dict) else {})
+        except ValidationError as exc:
+            emit("error", {"code": "validation_error", "message": "join 参数有误",
+                           "fields": exc.messages})
+            return
+        campaign = db.session.scalar(select(Campaign).where(Campaign.slug == payload["campaign"]))
+        if campaign is None or campaign.status == "draft":
+            emit("error", {"code": "not_found", "message": "活动不存在", "fields": {}})
+            return
+        player_id = player_id_for(campaign.brand_id)
+        for period in PERIODS:
+            leave_room(board_room(campaign.id, period))
+        join_room(board_room(campaign.id, payload["period"]))
+        if player_id is not None:
+            join_room(player_room(player_id))
+        version = int(redis_store.r.get(keys.live_version(campaign.id, payload["period"])) or 0)
+        emit("leaderboard", board_payload(campaign, payload["period"], version))
+        log.debug("sid %s joined %s/%s", request.sid, campaign.slug, payload["period"])

@@ -1,0 +1,52 @@
+"""Play sessions and the scores they produce."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.clock import utcnow
+from engine.extensions import db
+from engine.models.types import UTCDateTime
+
+SESSION_STATUSES = ("open", "finished", "rejected", "expired")
+
+
+class PlaySession(db.Model):
+    """One play opened by the server: id, seed, expiry; finished at most once."""
+
+    __tablename__ = "play_sessions"
+    # the n-th play of a player's day is unique: concurrent starts cannot exceed the limit
+    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "day_key", "play_no"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    day_key: Mapped[str] = mapped_column(String(10))
+    play_no: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column(BigInteger)
+    reject_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class Score(db.Model):
+    """A server-computed score: one per finished session."""
+
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_campaign_player", "campaign_id", "player_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("play_sessions.id"), unique=True)
+    score: Mapped[int] = mapped_column(BigInteger)
+    moves: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    # the moment the score was reached: ties on a leaderboard go to the earlier
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

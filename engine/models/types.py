@@ -1,0 +1,27 @@
+"""Column types shared by the models."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy.types import TypeDecorator
+
+from engine.clock import as_utc
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware datetimes as UTC and always read them back aware.
+
+    SQLite keeps no offset, PostgreSQL does; both come back as aware UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else as_utc(value)

@@ -1,0 +1,43 @@
+"""HTML pages for players: the play page of a campaign."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from engine import campaigns, identity
+from engine.errors import NotFound
+from engine.events import record_event
+from engine.extensions import db
+from engine.wechat import login
+from games import get_game_type
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    """Send visitors of the bare host to the console later; for now, a notice."""
+    return render_template("index.html")
+
+
+@bp.get("/c/<slug>")
+def play_page(slug: str):
+    """Serve the play page; record the visit (with the share token, if any)."""
+    try:
+        campaign = campaigns.get_public_campaign(slug)
+    except NotFound:
+        return render_template("not_found.html"), 404
+    player = identity.current_player(campaign.brand_id)
+    if player is None and identity.wechat_enabled() and not identity.is_snapshot():
+        return redirect(login.authorize_url_for(campaign, request.full_path.rstrip("?")))
+    if player is None and not identity.wechat_enabled():
+        player = identity.player_for_request(campaign)
+    share_token = request.args.get("s", "")[:64]
+    record_event("visit", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=player.id if player else None, share_token=share_token or None,
+                 snapshot=identity.is_snapshot() or None)
+    db.session.commit()
+    game = get_game_type(campaign.game_type)
+    return render_template("play.html", campaign=campaign, game=game,
+                           view=campaigns.public_view(campaign, player),
+                           snapshot=player is None, api_base=url_for("pages.index"))

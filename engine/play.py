@@ -1,0 +1,167 @@
+"""Play sessions: opened by the server, finished once, scored by replay.
+
+A session carries a seed and a signed token. Finishing replays the client's
+input log with the game type's rules; the replayed score is the score, and a
+client's own claim is only compared, never used. Every refusal is an event.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from marshmallow import ValidationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from engine import campaigns, identity, live, standings
+from engine.clock import local_day, to_ms, utcnow
+from engine.errors import (
+    AlreadyFinished,
+    InvalidMoves,
+    InvalidToken,
+    NoPlaysLeft,
+    NotFound,
+    ReplayMismatch,
+    SessionExpired,
+)
+from engine.events import record_event
+from engine.extensions import db
+from engine.models import Campaign, Player, PlaySession, Score
+from games import MoveRejected, get_game_type
+
+log = logging.getLogger(__name__)
+_TOKEN_SALT = "play-session"
+
+
+@dataclass
+class FinishResult:
+    """What a finished session earned."""
+
+    score: int
+    best: int | None
+    rank: int | None
+    period_ranks: dict[str, int | None]
+    rewards: list = field(default_factory=list)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def session_token(play: PlaySession) -> str:
+    """Return the signed token that proves the holder opened ``play``."""
+    return _serializer().dumps({"s": play.id, "p": play.player_id})
+
+
+def start_session(campaign: Campaign, player: Player) -> PlaySession:
+    """Open a play session, within the campaign's daily play limit."""
+    campaigns.ensure_live(campaign)
+    now = utcnow()
+    day = local_day(now, campaign.timezone).isoformat()
+    ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])
+    for _ in range(5):
+        used = campaigns.plays_today(campaign, player, now)
+        if campaign.plays_per_day and used >= campaign.plays_per_day:
+            record_event("play_refused", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                         player_id=player.id, reason="no_plays_left")
+            db.session.commit()
+            raise NoPlaysLeft(retry_after=campaigns.seconds_to_local_midnight(campaign, now))
+        play = PlaySession(id=uuid.uuid4().hex, campaign_id=campaign.id, player_id=player.id,
+                           seed=secrets.randbits(32), status="open", day_key=day,
+                           play_no=used + 1, created_at=now, expires_at=now + ttl)
+        db.session.add(play)
+        record_event("play_started", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                     player_id=player.id, session_id=play.id)
+        try:
+            db.session.commit()
+            return play
+        except IntegrityError:  # a concurrent start took this play number: count again
+            db.session.rollback()
+    raise NoPlaysLeft("请稍后再试", retry_after=1)
+
+
+def _load_session(session_id: str, token: str) -> tuple[PlaySession, Campaign]:
+    play = db.session.get(PlaySession, session_id)
+    if play is None:
+        raise NotFound("本局不存在")
+    try:
+        claims = _serializer().loads(token)
+    except BadSignature:
+        raise InvalidToken() from None
+    campaign = db.session.get(Campaign, play.campaign_id)
+    # the token and the browser's identity must both name the session's player
+    if (claims != {"s": play.id, "p": play.player_id}
+            or identity.player_id_for(campaign.brand_id) != play.player_id):
+        raise InvalidToken()
+    return play, campaign
+
+
+def _close(play: PlaySession, status: str, **values) -> bool:
+    """Move an open session to ``status``; return False if it was not open."""
+    result = db.session.execute(
+        update(PlaySession).where(PlaySession.id == play.id, PlaySession.status == "open")
+        .values(status=status, finished_at=utcnow(), **values))
+    return result.rowcount == 1
+
+
+def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, detail: str):
+    closed = _close(play, status, reject_reason=f"{reason}: {detail}"[:255])
+    if closed:
+        record_event("play_rejected", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                     player_id=play.player_id, session_id=play.id, reason=reason, detail=detail)
+    db.session.commit()
+    if not closed:
+        raise AlreadyFinished()
+
+
+def finish_session(session_id: str, token: str, moves: list,
+                   client_score: int | None = None) -> FinishResult:
+    """Replay ``moves``, store the server's score once, and rank it."""
+    play, campaign = _load_session(session_id, token)
+    if play.status != "open":
+        raise AlreadyFinished()
+    now = utcnow()
+    if now >= play.expires_at:
+        _reject(play, campaign, "expired", "expired", "session expired")
+        raise SessionExpired()
+    score = _replay(play, campaign, moves, client_score, to_ms(now) - to_ms(play.created_at))
+    if not _close(play, "finished", score=score.score):
+        db.session.rollback()
+        raise AlreadyFinished()
+    db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
+                         score=score.score, moves=score.moves, duration_ms=score.duration_ms,
+                         created_at=now))
+    record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=play.player_id, session_id=play.id, score=score.score,
+                 moves=score.moves, duration_ms=score.duration_ms)
+    db.session.commit()
+    ranks = standings.submit_score(campaign, play.player_id, score.score, now)
+    live.score_changed(campaign, play.player_id, ranks)
+    best = standings.best_score(campaign, play.player_id, now)
+    return FinishResult(score=score.score, best=best, rank=ranks.get("all"), period_ranks=ranks)
+
+
+def _replay(play: PlaySession, campaign: Campaign, moves: list, client_score: int | None,
+            elapsed_ms: int):
+    game = get_game_type(campaign.game_type)
+    try:
+        moves = game.load_moves(moves)
+        result = game.replay(play.seed, campaign.game_params or {}, moves, elapsed_ms)
+    except ValidationError as exc:
+        _reject(play, campaign, "rejected", "invalid_moves", str(exc.messages)[:200])
+        raise InvalidMoves(fields={"moves": exc.messages}) from None
+    except MoveRejected as exc:
+        _reject(play, campaign, "rejected", exc.code, exc.reason)
+        raise InvalidMoves(exc.reason, fields={"moves": [exc.code]}) from None
+    if client_score is not None and client_score != result.score:
+        _reject(play, campaign, "rejected", "replay_mismatch",
+                f"client {client_score} != server {result.score}")
+        raise ReplayMismatch()
+    return result
+

@@ -1,0 +1,23 @@
+"""Register every blueprint, namespace and CLI group on the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.api import campaigns as campaigns_api
+from engine.api import sessions as sessions_api
+from engine.cli import register_cli
+from engine.extensions import api, socketio
+from engine.live import NAMESPACE, LiveNamespace
+from engine.pages import bp as pages_bp
+from engine.wechat.views import bp as wechat_bp
+
+
+def register(app: Flask) -> None:
+    """Attach the API, the pages, WeChat's callback, ``/live`` and the CLI."""
+    api.register_blueprint(campaigns_api.blp)
+    api.register_blueprint(sessions_api.blp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(wechat_bp)
+    socketio.on_namespace(LiveNamespace(NAMESPACE))
+    register_cli(app)

@@ -1,0 +1,121 @@
+"""Standings: a campaign's boards, fed by scores and rebuilt from the database.
+
+Redis holds the boards; the ``scores`` table is the truth. A flushed Redis
+loses nothing: ``rebuild_standings`` replays every score in the order it was
+reached through the same best-score rule, so ranks come back identical.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine import keys, leaderboard
+from engine.clock import to_ms, utcnow
+from engine.extensions import db, redis_store
+from engine.leaderboard import PERIODS, Board
+from engine.models import Campaign, Player, Score
+from games import get_game_type
+
+log = logging.getLogger(__name__)
+_BATCH = 2000
+
+
+def is_ascending(campaign: Campaign) -> bool:
+    """Return whether the campaign's game ranks smaller scores higher."""
+    return get_game_type(campaign.game_type).lower_is_better(campaign.game_params or {})
+
+
+def boards_at(campaign: Campaign, moment: datetime) -> dict[str, Board]:
+    """Return the current board of every period at ``moment``."""
+    ascending = is_ascending(campaign)
+    return {period: leaderboard.board_for(campaign.id, period, moment, campaign.timezone,
+                                          ascending)
+            for period in PERIODS}
+
+
+def submit_score(campaign: Campaign, player_id: int, score: int,
+                 reached_at: datetime) -> dict[str, int | None]:
+    """Put a score on every period's board; return the player's rank on each."""
+    boards = boards_at(campaign, reached_at)
+    reached_ms = to_ms(reached_at)
+    for board in boards.values():
+        leaderboard.rank_member(board, player_id, score, reached_ms)
+    return {period: leaderboard.rank_for(board, player_id) for period, board in boards.items()}
+
+
+def best_score(campaign: Campaign, player_id: int, moment: datetime) -> int | None:
+    """Return the player's all-time best score on the campaign."""
+    return leaderboard.score_for(boards_at(campaign, moment)["all"], player_id)
+
+
+def profiles(player_ids: list[int]) -> dict[int, dict]:
+    """Return the public profile of each player id."""
+    if not player_ids:
+        return {}
+    rows = db.session.scalars(select(Player).where(Player.id.in_(player_ids)))
+    return {p.id: {"id": p.id, "nickname": p.display_name, "avatar": p.avatar} for p in rows}
+
+
+def entries_payload(entries: list[leaderboard.Entry]) -> list[dict]:
+    """Return leaderboard entries as API.md renders them."""
+    people = profiles([e.player_id for e in entries])
+    return [{"rank": e.rank, "score": e.score,
+             "player": people.get(e.player_id, {"id": e.player_id, "nickname": "", "avatar": ""})}
+            for e in entries]
+
+
+def leaderboard_view(campaign: Campaign, player: Player | None, period: str, limit: int,
+                     around_me: bool = False) -> dict:
+    """Return the API answer for a board: top N (or N around me) and my rank."""
+    board = boards_at(campaign, utcnow())[period]
+    if around_me and player is not None:
+        entries = leaderboard.around_me(board, player.id, limit) or leaderboard.top(board, limit)
+    else:
+        entries = leaderboard.top(board, limit)
+    me = None
+    if player is not None and (rank := leaderboard.rank_for(board, player.id)) is not None:
+        me = {"rank": rank, "score": leaderboard.score_for(board, player.id)}
+    return {"period": period, "period_key": board.period_key,
+            "entries": entries_payload(entries), "me": me}
+
+
+def clear_standings(campaign_id: int) -> int:
+    """Delete every leaderboard key of a campaign; return how many."""
+    r = redis_store.r
+    found = list(r.scan_iter(match=keys.leaderboard_pattern(campaign_id), count=500))
+    if found:
+        r.delete(*found)
+    return len(found)
+
+
+def rebuild_standings(campaign: Campaign,
+                      progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild every board of ``campaign`` from its scores; return scores read."""
+    clear_standings(campaign.id)
+    ascending = is_ascending(campaign)
+    total = db.session.scalar(select(db.func.count()).where(Score.campaign_id == campaign.id))
+    query = (select(Score.player_id, Score.score, Score.created_at)
+             .where(Score.campaign_id == campaign.id)
+             .order_by(Score.created_at, Score.id)
+             .execution_options(yield_per=_BATCH))
+    done = 0
+    pipe = redis_store.r.pipeline(transaction=False)
+    for player_id, score, created_at in db.session.execute(query):
+        for period in PERIODS:
+            board = leaderboard.board_for(campaign.id, period, created_at, campaign.timezone,
+                                          ascending)
+            leaderboard.rank_member(board, player_id, score, to_ms(created_at), pipe=pipe)
+        done += 1
+        if done % _BATCH == 0:
+            pipe.execute()
+            if progress:
+                progress(done, total)
+    pipe.execute()
+    if progress:
+        progress(done, total)
+    log.info("rebuilt standings of campaign %s from %s scores", campaign.id, done)
+    return done

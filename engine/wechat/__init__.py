@@ -1,0 +1,1 @@
+"""WeChat: web OAuth for player identity (and, later, the JS-SDK)."""

@@ -1,0 +1,76 @@
+"""Send a visitor through WeChat OAuth and back to the exact page they opened."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from flask import current_app, session, url_for
+
+from engine import identity
+from engine.models import Campaign
+from engine.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatOAuthClient
+
+log = logging.getLogger(__name__)
+STATE_KEY = "oauth_state"
+
+
+def client() -> WeChatOAuthClient:
+    """Return a WeChat OAuth client configured from the app."""
+    cfg = current_app.config
+    return WeChatOAuthClient(cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"],
+                             oauth_base=cfg["WECHAT_OAUTH_BASE"],
+                             api_base=cfg["WECHAT_API_BASE"], timeout=cfg["WECHAT_TIMEOUT_S"])
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else ``/``."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _external(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def authorize_url_for(campaign: Campaign, next_path: str) -> str:
+    """Return WeChat's consent URL that comes back to ``next_path``."""
+    state = secrets.token_urlsafe(12)
+    session[STATE_KEY] = state
+    scope = SCOPE_USERINFO if campaign.require_userinfo else SCOPE_BASE
+    redirect_uri = _external("wechat.oauth_callback", b=campaign.brand_id,
+                             next=safe_next(next_path))
+    return client().authorize_url(redirect_uri, scope, state)
+
+
+def complete_login(brand_id: int, code: str, state: str) -> str:
+    """Exchange the code and identify the player; return where to send them.
+
+    Raises ``WeChatError`` when WeChat refuses, and ``ValueError`` on a
+    state that this browser did not start (a forged or replayed callback).
+    """
+    expected = session.pop(STATE_KEY, None)
+    if not expected or not secrets.compare_digest(expected, state or ""):
+        raise ValueError("oauth state mismatch")
+    wechat = client()
+    grant = wechat.exchange_code(code)
+    if grant.is_snapshot:
+        # a virtual openid: show the page read-only, never create a player
+        identity.mark_snapshot()
+        return "snapshot"
+    nickname = avatar = ""
+    unionid = grant.unionid
+    if SCOPE_USERINFO in grant.scope:
+        info = wechat.userinfo(grant.access_token, grant.openid)
+        nickname, avatar, unionid = info.nickname, info.avatar, info.unionid or unionid
+    player = identity.identify_wechat_player(brand_id, grant.openid, unionid, nickname, avatar)
+    identity.remember_player(player)
+    return "ok"

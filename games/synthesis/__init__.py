@@ -1,0 +1,37 @@
+"""Synthesis (合成大西瓜): swipe to merge equal tiles into the next level.
+
+The client sends its input log ``[{"d": "U"|"D"|"L"|"R", "t": ms}, ...]``;
+the server replays it with the same seeded rules and the replayed score is
+the score.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from games.base import GameType, ReplayResult
+from games.synthesis import rules
+from games.synthesis.schema import SynthesisMovesSchema, SynthesisParamsSchema
+
+
+class SynthesisGame(GameType):
+    """The 2048-style merge game with a brand's own chain of levels."""
+
+    name = "synthesis"
+    title = "合成大西瓜"
+    params_schema = SynthesisParamsSchema
+    moves_schema = SynthesisMovesSchema
+    replayed = True
+    client_scripts = ("games/prng.js", "games/synthesis/rules.js", "games/synthesis/client.js")
+
+    def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the starting board, score and over flag for ``seed``."""
+        return rules.new_state(seed, self.validate_params(params))
+
+    def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
+               elapsed_ms: int | None = None) -> ReplayResult:
+        """Replay ``moves`` from the seeded start and return the outcome."""
+        return rules.replay(seed, self.validate_params(params), moves, elapsed_ms)
+
+
+__all__ = ["SynthesisGame"]

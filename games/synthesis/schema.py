@@ -1,0 +1,69 @@
+"""The marshmallow schemas of synthesis: campaign params and the input log."""
+
+from __future__ import annotations
+
+import copy
+
+from marshmallow import Schema, fields, validate
+
+DIRECTIONS = ("U", "D", "L", "R")
+MAX_MOVES = 5000
+# about 24 days in ms: a session never lasts that long, and it keeps t a small int
+MAX_T_MS = 2**31 - 1
+
+# the 11 fruits of 合成大西瓜; colours live in the client, not in the params
+DEFAULT_LEVELS: tuple[dict, ...] = tuple(
+    {"name": name, "image": "", "points": 2 ** (i + 1)}
+    for i, name in enumerate((
+        "樱桃", "草莓", "葡萄", "柠檬", "猕猴桃", "番茄", "桃子", "菠萝", "椰子",
+        "半个西瓜", "西瓜",
+    ))
+)
+
+# an absolute http(s) URL, a protocol-relative URL, or a path; no quotes, spaces or
+# angle brackets, so the value is safe anywhere the client puts it
+_IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
+
+
+def _default_levels() -> list[dict]:
+    """Return a fresh copy of the built-in fruit levels."""
+    return copy.deepcopy(list(DEFAULT_LEVELS))
+
+
+class LevelSchema(Schema):
+    """Validate one level of the merge chain: its name, picture and points."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=12))
+    image = fields.String(load_default="", validate=[
+        validate.Length(max=500),
+        validate.Regexp(_IMAGE_RE, error="Not a URL or path."),
+    ])
+    points = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=10**9))
+
+
+class SynthesisParamsSchema(Schema):
+    """Validate a campaign's synthesis params and fill in the defaults."""
+
+    rows = fields.Integer(load_default=4, strict=True, validate=validate.Range(min=3, max=8))
+    cols = fields.Integer(load_default=4, strict=True, validate=validate.Range(min=3, max=8))
+    spawn_high_pct = fields.Integer(load_default=10, strict=True,
+                                    validate=validate.Range(min=0, max=50))
+    min_move_interval_ms = fields.Integer(load_default=60, strict=True,
+                                          validate=validate.Range(min=0, max=1000))
+    levels = fields.List(fields.Nested(LevelSchema), load_default=_default_levels,
+                         validate=validate.Length(min=3, max=16))
+
+
+class MoveSchema(Schema):
+    """Validate one swipe of the input log: direction and ms since session start."""
+
+    d = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
+    t = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_T_MS))
+
+
+class SynthesisMovesSchema(Schema):
+    """Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``."""
+
+    moves = fields.List(fields.Nested(MoveSchema), required=True,
+                        validate=validate.Length(max=MAX_MOVES))

@@ -1,0 +1,124 @@
+/* The play page: open a session, run the game client, finish, show the live board. */
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('campaign-data').textContent);
+  var slug = data.slug;
+  var $ = function (id) { return document.getElementById(id); };
+  var session = null, ctl = null, period = (data.boards && data.boards[0]) || 'all';
+  var myId = null, socket = null, finishing = false;
+
+  function toast(text) {
+    var el = $('toast');
+    el.textContent = text; el.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { el.hidden = true; }, 2600);
+  }
+
+  function api(path, body) {
+    var opts = { credentials: 'same-origin', headers: { 'Content-Type': 'application/json' } };
+    if (body !== undefined) { opts.method = 'POST'; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (json) {
+        if (!r.ok) {
+          var err = new Error((json.error && json.error.message) || '网络开小差了，请重试');
+          err.status = r.status; err.code = json.error && json.error.code;
+          throw err;
+        }
+        return json;
+      });
+    });
+  }
+
+  function showPlaysLeft(n) {
+    var el = $('plays-left');
+    if (n === null || n === undefined) { el.hidden = true; return; }
+    el.textContent = '今日剩余 ' + n + ' 次'; el.hidden = false;
+  }
+
+  function start() {
+    $('start').disabled = true; $('play-again').disabled = true;
+    api('/api/v1/campaigns/' + slug + '/sessions', {}).then(function (s) {
+      session = s;
+      if (ctl) { ctl.destroy(); ctl = null; }
+      $('intro').hidden = true; $('result').hidden = true; $('finish-early').hidden = false;
+      var game = window.HudongGames[s.game.type];
+      ctl = game.start($('game'), { seed: s.seed, params: s.game.params }, { onGameOver: finish });
+      if (data.plays_left !== null && data.plays_left !== undefined) showPlaysLeft(--data.plays_left);
+    }).catch(function (err) {
+      toast(err.message);
+      $('start').disabled = false; $('play-again').disabled = false;
+    });
+  }
+
+  function finish(result) {
+    if (!session || finishing) return;
+    finishing = true; $('finish-early').hidden = true;
+    api('/api/v1/sessions/' + session.session_id + '/finish',
+        { token: session.token, moves: result.moves, client_score: result.score })
+      .then(showResult)
+      .catch(function (err) { toast(err.message); showResult(null); })
+      .then(function () { finishing = false; session = null; });
+  }
+
+  function showResult(res) {
+    $('result-score').textContent = res ? res.score : '-';
+    $('result-best').textContent = res && res.best !== null ? res.best : '-';
+    $('result-rank').textContent = res && res.rank ? '第 ' + res.rank + ' 名' : '-';
+    var list = $('result-rewards'); list.textContent = '';
+    ((res && res.rewards) || []).forEach(function (r) {
+      var li = document.createElement('li'); li.textContent = '🎁 ' + (r.title || r.name || '奖励');
+      list.appendChild(li);
+    });
+    $('result').hidden = false; $('play-again').disabled = false;
+    loadBoard();
+  }
+
+  function renderBoard(board) {
+    if (!board || board.period !== period) return;
+    var ol = $('leaderboard'); ol.textContent = '';
+    board.entries.forEach(function (e) {
+      var li = document.createElement('li');
+      li.dataset.playerId = e.player.id;
+      if (e.player.id === myId) li.className = 'mine';
+      var rank = document.createElement('span'); rank.className = 'rank'; rank.textContent = e.rank;
+      var img = document.createElement('img'); img.alt = ''; if (e.player.avatar) img.src = e.player.avatar;
+      var name = document.createElement('span'); name.className = 'name'; name.textContent = e.player.nickname;
+      var score = document.createElement('span'); score.className = 'score'; score.textContent = e.score;
+      li.append(rank, img, name, score); ol.appendChild(li);
+    });
+    ol.dataset.version = board.version || 0;
+  }
+
+  function renderMe(me) {
+    $('my-rank').textContent = me && me.rank ? '我的排名：第 ' + me.rank + ' 名 · ' + me.score + ' 分' : '还没有成绩，快来挑战吧';
+  }
+
+  function loadBoard() {
+    api('/api/v1/campaigns/' + slug + '/leaderboard?limit=20&period=' + period).then(function (b) {
+      renderBoard(b); renderMe(b.me);
+    }).catch(function () {});
+  }
+
+  function connectLive() {
+    if (!window.io) return;
+    socket = window.io('/live', { transports: ['polling', 'websocket'] });
+    socket.on('connect', function () { socket.emit('join', { campaign: slug, period: period }); });
+    socket.on('leaderboard', renderBoard);
+    socket.on('my_rank', function (m) { if (m.period === period) renderMe(m); });
+  }
+
+  document.querySelectorAll('#periods button').forEach(function (btn) {
+    btn.addEventListener('click', function () {
+      period = btn.dataset.period;
+      document.querySelectorAll('#periods button').forEach(function (b) { b.classList.toggle('on', b === btn); });
+      loadBoard();
+      if (socket && socket.connected) socket.emit('join', { campaign: slug, period: period });
+    });
+  });
+  $('start').addEventListener('click', start);
+  $('play-again').addEventListener('click', start);
+  $('finish-early').addEventListener('click', function () { if (ctl) finish(ctl.state()); });
+  showPlaysLeft(data.plays_left);
+  loadBoard();
+  connectLive();
+})();

@@ -1,0 +1,1 @@
+"""Tags: player metrics, tag rules, evaluation and CRM sync (built on ``engine``)."""

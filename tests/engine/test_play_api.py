@@ -1,0 +1,198 @@
+"""Play sessions through the HTTP API: start, finish, every refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine.clock import utcnow
+from engine.extensions import db
+from engine.models import Event, PlaySession, Score
+from tests.factories import make_campaign
+from tests.support.play import auto_moves
+
+FAST = {"min_move_interval_ms": 0}
+
+
+def start(client, slug):
+    return client.post(f"/api/v1/campaigns/{slug}/sessions", json={})
+
+
+def finish(client, opened, moves, **extra):
+    return client.post(f"/api/v1/sessions/{opened['session_id']}/finish",
+                       json={"token": opened["token"], "moves": moves, **extra})
+
+
+def reasons():
+    return [e.props.get("reason") for e in db.session.scalars(
+        select(Event).where(Event.kind == "play_rejected").order_by(Event.id))]
+
+
+def test_start_returns_seed_token_and_game(client):
+    campaign = make_campaign(game_params=FAST)
+    resp = start(client, campaign.slug)
+    assert resp.status_code == 201
+    body = resp.get_json()
+    assert set(body) == {"session_id", "seed", "token", "game", "expires_at"}
+    assert body["game"]["type"] == "synthesis"
+    assert body["game"]["params"]["rows"] == 4
+    assert 0 <= body["seed"] < 2**32
+    assert "+00:00" in body["expires_at"]
+
+
+def test_finish_scores_by_replay_and_ranks(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=40)
+    resp = finish(client, opened, moves, client_score=score)
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["score"] == score and body["best"] == score and body["rank"] == 1
+    assert body["period_ranks"] == {"all": 1, "daily": 1, "weekly": 1}
+    stored = db.session.scalar(select(Score))
+    assert stored.score == score and stored.moves == 40
+    assert db.session.get(PlaySession, opened["session_id"]).status == "finished"
+
+
+def test_client_score_is_never_used(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=30)
+    resp = finish(client, opened, moves, client_score=score + 1000)
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "replay_mismatch"
+    assert db.session.scalar(select(Score)) is None
+    assert reasons() == ["replay_mismatch"]
+
+
+def test_second_finish_is_409(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, _ = auto_moves(opened["seed"], FAST, count=10)
+    assert finish(client, opened, moves).status_code == 200
+    again = finish(client, opened, moves)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "already_finished"
+    assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1
+
+
+def test_invalid_move_is_422_and_recorded(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, _ = auto_moves(opened["seed"], FAST, count=5)
+    # repeating the last direction of a settled board changes nothing
+    moves = moves + [dict(moves[-1])] * 30
+    resp = finish(client, opened, moves)
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "invalid_moves"
+    assert reasons() == ["invalid_moves"]
+    assert finish(client, opened, moves[:5]).status_code == 409
+
+
+def test_inhuman_timing_is_422(client):
+    campaign = make_campaign(game_params={"min_move_interval_ms": 80})
+    opened = start(client, campaign.slug).get_json()
+    moves, _ = auto_moves(opened["seed"], {}, count=10, interval_ms=5)
+    resp = finish(client, opened, moves)
+    assert resp.status_code == 422
+    assert reasons() == ["inhuman_timing"]
+
+
+def test_log_longer_than_wall_clock_is_422(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, _ = auto_moves(opened["seed"], FAST, count=10, interval_ms=1000)
+    resp = finish(client, opened, moves)
+    assert resp.status_code == 422
+    assert reasons() == ["inhuman_timing"]
+
+
+def test_malformed_moves_are_422_not_500(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    resp = finish(client, opened, [{"d": "X", "t": "soon"}, 7, None])
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "invalid_moves"
+    assert "moves" in resp.get_json()["error"]["fields"]
+
+
+def test_expired_session_is_410(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    play = db.session.get(PlaySession, opened["session_id"])
+    play.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    resp = finish(client, opened, [])
+    assert resp.status_code == 410
+    assert resp.get_json()["error"]["code"] == "expired"
+    assert reasons() == ["expired"]
+
+
+def test_forged_token_is_refused(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    resp = finish(client, {**opened, "token": opened["token"][:-2] + "xx"}, [])
+    assert resp.status_code == 403
+    other = start(client, campaign.slug).get_json()
+    assert finish(client, {**opened, "token": other["token"]}, []).status_code == 403
+
+
+def test_another_browser_cannot_finish_my_session(app, client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    stranger = app.test_client()
+    start(stranger, campaign.slug)
+    assert finish(stranger, opened, []).status_code == 403
+
+
+def test_not_live_is_403(client):
+    campaign = make_campaign(game_params=FAST, starts_at=utcnow() + timedelta(days=1))
+    resp = start(client, campaign.slug)
+    assert resp.status_code == 403
+    assert resp.get_json()["error"]["code"] == "campaign_not_live"
+    paused = make_campaign(game_params=FAST, status="paused")
+    assert start(client, paused.slug).status_code == 403
+
+
+def test_draft_is_404(client):
+    campaign = make_campaign(status="draft")
+    assert start(client, campaign.slug).status_code == 404
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}").status_code == 404
+
+
+def test_daily_limit_is_429_with_retry_after(client):
+    campaign = make_campaign(game_params=FAST, plays_per_day=2)
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}").get_json()["plays_left"] == 2
+    assert start(client, campaign.slug).status_code == 201
+    assert start(client, campaign.slug).status_code == 201
+    resp = start(client, campaign.slug)
+    assert resp.status_code == 429
+    assert resp.get_json()["error"]["code"] == "no_plays_left"
+    assert 0 < int(resp.headers["Retry-After"]) <= 86400
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}").get_json()["plays_left"] == 0
+    refused = db.session.scalars(select(Event).where(Event.kind == "play_refused")).all()
+    assert [e.props["reason"] for e in refused] == ["no_plays_left"]
+
+
+def test_bad_bodies_get_the_error_shape(client):
+    campaign = make_campaign(game_params=FAST)
+    resp = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", json={"x": 1})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["fields"] == {"x": ["Unknown field."]}
+    resp = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", data="{not json",
+                       content_type="application/json")
+    assert resp.status_code == 400 and "error" in resp.get_json()
+    resp = client.post("/api/v1/sessions/nope/finish", json={"moves": []})
+    assert resp.status_code == 400
+    assert "token" in resp.get_json()["error"]["fields"]
+    resp = client.post("/api/v1/sessions/nope/finish", json={"token": "t", "moves": []})
+    assert resp.status_code == 404
+    assert client.get("/api/v1/nowhere").get_json()["error"]["code"] == "not_found"
+
+
+def test_openapi_document_and_docs(client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert "/api/v1/sessions/{session_id}/finish" in doc["paths"]
+    assert "/api/v1/campaigns/{slug}/leaderboard" in doc["paths"]
+    assert client.get("/api/docs").status_code == 200

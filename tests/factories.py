@@ -1,0 +1,55 @@
+"""Make rows for tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from engine.campaigns import create_campaign
+from engine.clock import utcnow
+from engine.extensions import db
+from engine.models import Brand, BrandMember, Marketer, Player
+
+_seq = itertools.count(1)
+
+
+def make_brand(slug: str | None = None, name: str = "测试品牌") -> Brand:
+    """Create a brand."""
+    brand = Brand(slug=slug or f"brand{next(_seq)}", name=name)
+    db.session.add(brand)
+    db.session.commit()
+    return brand
+
+
+def make_marketer(brand: Brand, email: str | None = None, password: str = "pw-123456") -> Marketer:
+    """Create a marketer who owns ``brand``."""
+    marketer = Marketer(email=email or f"m{next(_seq)}@example.com", name="运营")
+    marketer.set_password(password)
+    db.session.add(marketer)
+    db.session.flush()
+    db.session.add(BrandMember(brand_id=brand.id, marketer_id=marketer.id))
+    db.session.commit()
+    return marketer
+
+
+def make_campaign(brand: Brand | None = None, *, game_type: str = "synthesis",
+                  game_params: dict | None = None, status: str = "live", **fields):
+    """Create a campaign, live from yesterday to next month by default."""
+    brand = brand or make_brand()
+    now = utcnow()
+    fields.setdefault("slug", f"camp{next(_seq)}")
+    fields.setdefault("title", "测试活动")
+    fields.setdefault("starts_at", now - timedelta(days=1))
+    fields.setdefault("ends_at", now + timedelta(days=30))
+    campaign = create_campaign(brand, game_type=game_type, game_params=game_params or {},
+                               status=status, **fields)
+    db.session.commit()
+    return campaign
+
+
+def make_player(brand: Brand, **fields) -> Player:
+    """Create a player of ``brand``."""
+    player = Player(brand_id=brand.id, **fields)
+    db.session.add(player)
+    db.session.commit()
+    return player
