@@ -163,7 +163,8 @@ def around_me(board: Board, player_id: int, limit: int) -> list[Entry]:
     rank = rank_for(board, player_id)
     if rank is None or limit <= 0:
         return []
-    start = max(rank - 1 - limit // 2, 0)
+    # centre on the player, but keep a full window at either end of the board
+    start = max(min(rank - 1 - limit // 2, total_members(board) - limit), 0)
     return _range(board, start, start + limit - 1)
 
 
