@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from engine.clock import as_utc, isoformat, local_day, utcnow
+from engine.clock import as_utc, local_day, utcnow
 from engine.errors import CampaignNotLive, InvalidParams, NotFound
 from engine.extensions import db
 from engine.models import Brand, Campaign, Player, PlaySession
@@ -96,17 +96,3 @@ def create_campaign(brand: Brand, **fields) -> Campaign:
     db.session.flush()
     return campaign
 
-
-def public_view(campaign: Campaign, player: Player | None) -> dict:
-    """Return the campaign as players see it, with the viewer's plays left."""
-    game = get_game_type(campaign.game_type)
-    return {
-        "slug": campaign.slug, "title": campaign.title, "status": campaign.status,
-        "live": is_live(campaign),
-        "game": {"type": game.name, "title": game.title, "params": campaign.game_params},
-        "branding": campaign.branding or {}, "rules_text": campaign.rules_text,
-        "schedule": {"starts_at": isoformat(campaign.starts_at),
-                     "ends_at": isoformat(campaign.ends_at), "timezone": campaign.timezone},
-        "prizes": [], "plays_left": plays_left(campaign, player),
-        "boards": list((campaign.branding or {}).get("boards") or ("all", "daily", "weekly")),
-    }

@@ -83,3 +83,31 @@ class ValidationFailed(DomainError):
 
 class ExternalServiceError(DomainError):
     status, code, message = 502, "upstream_error", "外部服务暂时不可用"
+
+
+class CouponsExhausted(DomainError):
+    status, code, message = 409, "coupons_exhausted", "优惠券已领完"
+
+
+class CouponLimitReached(DomainError):
+    status, code, message = 409, "coupon_limit_reached", "你已领取过该优惠券"
+
+
+class CouponNotAvailable(DomainError):
+    status, code, message = 403, "coupon_not_available", "该优惠券不可领取"
+
+
+class AlreadyRedeemed(DomainError):
+    status, code, message = 409, "already_redeemed", "优惠券已核销"
+
+
+class CouponExpired(DomainError):
+    status, code, message = 410, "coupon_expired", "优惠券已过期"
+
+
+class NoDrawsLeft(DomainError):
+    status, code, message = 429, "no_draws_left", "今日抽奖次数已用完"
+
+
+class MissingScope(DomainError):
+    status, code, message = 403, "missing_scope", "API key lacks the scope for this call"

@@ -54,6 +54,12 @@ def player_id_for(brand_id: int) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def known_player_ids() -> list[int]:
+    """Return the ids of every brand's player this browser is."""
+    players = session.get(PLAYERS_KEY) or {}
+    return [pid for pid in players.values() if isinstance(pid, int)]
+
+
 def current_player(brand_id: int) -> Player | None:
     """Return this browser's player for ``brand_id``, or None."""
     player_id = player_id_for(brand_id)
@@ -93,6 +99,8 @@ def identify_wechat_player(brand_id: int, openid: str, unionid: str | None = Non
         except IntegrityError:  # the same openid arrived twice at once
             db.session.rollback()
             player = _by_openid(brand_id, openid)
+            if player is None:  # not that race (an unknown brand): don't hide it
+                raise
     player.unionid = unionid or player.unionid
     player.nickname = nickname[:64] or player.nickname
     player.avatar = avatar[:512] or player.avatar

@@ -99,7 +99,8 @@ class LiveNamespace(Namespace):
         # identity comes from the signed cookie sent with the handshake
         return None
 
-    def on_join(self, data):
+    def on_join(self, data=None):
+        # a client may emit ``join`` with no payload at all: that is a validation error too
         try:
             payload = JoinSchema().load(data if isinstance(data, dict) else {})
         except ValidationError as exc:

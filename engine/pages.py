@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from engine import campaigns, identity
+from engine import campaigns, identity, public_view
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
@@ -39,5 +39,5 @@ def play_page(slug: str):
     db.session.commit()
     game = get_game_type(campaign.game_type)
     return render_template("play.html", campaign=campaign, game=game,
-                           view=campaigns.public_view(campaign, player),
+                           view=public_view.public_view(campaign, player),
                            snapshot=player is None, api_base=url_for("pages.index"))

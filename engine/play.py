@@ -33,6 +33,7 @@ from engine.errors import (
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Player, PlaySession, Score
+from engine.rewards import awards, draws
 from games import MoveRejected, get_game_type
 
 log = logging.getLogger(__name__)
@@ -140,11 +141,16 @@ def finish_session(session_id: str, token: str, moves: list,
     record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=play.player_id, session_id=play.id, score=score.score,
                  moves=score.moves, duration_ms=score.duration_ms)
+    # rewards share the score's transaction: both land, or neither does
+    rewards = awards.award_for_score(campaign, play.player_id, score.score,
+                                     standings.is_ascending(campaign))
+    draws.credit_for_play(campaign, play.player_id, play.id)
     db.session.commit()
     ranks = standings.submit_score(campaign, play.player_id, score.score, now)
     live.score_changed(campaign, play.player_id, ranks)
     best = standings.best_score(campaign, play.player_id, now)
-    return FinishResult(score=score.score, best=best, rank=ranks.get("all"), period_ranks=ranks)
+    return FinishResult(score=score.score, best=best, rank=ranks.get("all"), period_ranks=ranks,
+                        rewards=rewards)
 
 
 def _replay(play: PlaySession, campaign: Campaign, moves: list, client_score: int | None,

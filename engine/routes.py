@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.api import campaigns as campaigns_api
+from engine.api import crm as crm_api
+from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.cli import register_cli
 from engine.extensions import api, socketio
@@ -17,6 +19,8 @@ def register(app: Flask) -> None:
     """Attach the API, the pages, WeChat's callback, ``/live`` and the CLI."""
     api.register_blueprint(campaigns_api.blp)
     api.register_blueprint(sessions_api.blp)
+    api.register_blueprint(rewards_api.blp)
+    api.register_blueprint(crm_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))

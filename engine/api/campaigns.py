@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import campaigns, identity, play, standings
+from engine import campaigns, identity, play, public_view, standings
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
 from engine.clock import isoformat
 from engine.leaderboard import PERIODS
@@ -67,7 +67,7 @@ class CampaignView(MethodView):
         """Show a campaign: game, branding, schedule, rules, my plays left."""
         campaign = campaigns.get_public_campaign(slug)
         player = identity.current_player(campaign.brand_id)
-        return campaigns.public_view(campaign, player)
+        return public_view.public_view(campaign, player)
 
 
 @blp.route("/<slug>/sessions")

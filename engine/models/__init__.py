@@ -1,10 +1,13 @@
 """Every table, one module per concept, imported here for Alembic and callers."""
 
+from engine.models.access import AccessToken, ApiKey
 from engine.models.brand import Brand, BrandMember, Marketer
 from engine.models.campaign import Campaign
 from engine.models.event import Event
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
+from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
 
-__all__ = ["Brand", "BrandMember", "Campaign", "Event", "Marketer", "PlaySession", "Player",
-           "Score"]
+__all__ = ["AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon", "CouponBatch",
+           "Draw", "DrawCredit", "Event", "Marketer", "PlaySession", "Player", "Prize", "PrizeDay",
+           "RewardRule", "Score"]

@@ -26,12 +26,13 @@ def client() -> WeChatOAuthClient:
 
 def safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else ``/``."""
-    if not target:
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    # browsers read a backslash as "/" and drop tabs and newlines: both can leave the site
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+    return "/" if parts.scheme or parts.netloc else target
 
 
 def _external(endpoint: str, **values) -> str:
@@ -44,11 +45,20 @@ def _external(endpoint: str, **values) -> str:
 def authorize_url_for(campaign: Campaign, next_path: str) -> str:
     """Return WeChat's consent URL that comes back to ``next_path``."""
     state = secrets.token_urlsafe(12)
-    session[STATE_KEY] = state
+    # the state names the brand too: a callback edited to another brand is refused
+    session[STATE_KEY] = {"state": state, "brand": campaign.brand_id}
     scope = SCOPE_USERINFO if campaign.require_userinfo else SCOPE_BASE
     redirect_uri = _external("wechat.oauth_callback", b=campaign.brand_id,
                              next=safe_next(next_path))
-    return client().authorize_url(redirect_uri, scope, state)
+    with client() as wechat:
+        return wechat.authorize_url(redirect_uri, scope, state)
+
+
+def _state_matches(expected, brand_id: int, state: str | None) -> bool:
+    """Return whether the callback's state and brand are the ones this browser started."""
+    if not isinstance(expected, dict) or expected.get("brand") != brand_id:
+        return False
+    return secrets.compare_digest(str(expected.get("state", "")), state or "")
 
 
 def complete_login(brand_id: int, code: str, state: str) -> str:
@@ -57,20 +67,19 @@ def complete_login(brand_id: int, code: str, state: str) -> str:
     Raises ``WeChatError`` when WeChat refuses, and ``ValueError`` on a
     state that this browser did not start (a forged or replayed callback).
     """
-    expected = session.pop(STATE_KEY, None)
-    if not expected or not secrets.compare_digest(expected, state or ""):
+    if not _state_matches(session.pop(STATE_KEY, None), brand_id, state):
         raise ValueError("oauth state mismatch")
-    wechat = client()
-    grant = wechat.exchange_code(code)
-    if grant.is_snapshot:
-        # a virtual openid: show the page read-only, never create a player
-        identity.mark_snapshot()
-        return "snapshot"
-    nickname = avatar = ""
-    unionid = grant.unionid
-    if SCOPE_USERINFO in grant.scope:
-        info = wechat.userinfo(grant.access_token, grant.openid)
-        nickname, avatar, unionid = info.nickname, info.avatar, info.unionid or unionid
+    with client() as wechat:
+        grant = wechat.exchange_code(code)
+        if grant.is_snapshot:
+            # a virtual openid: show the page read-only, never create a player
+            identity.mark_snapshot()
+            return "snapshot"
+        nickname = avatar = ""
+        unionid = grant.unionid
+        if SCOPE_USERINFO in grant.scope:
+            info = wechat.userinfo(grant.access_token, grant.openid)
+            nickname, avatar, unionid = info.nickname, info.avatar, info.unionid or unionid
     player = identity.identify_wechat_player(brand_id, grant.openid, unionid, nickname, avatar)
     identity.remember_player(player)
     return "ok"

@@ -14,6 +14,7 @@ Errors come back as HTTP 200 with ``{"errcode": n, "errmsg": "..."}``.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -72,6 +73,16 @@ class WeChatOAuthClient:
         self.retries = retries
         self.http = session or requests.Session()
 
+    def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        self.http.close()
+
+    def __enter__(self) -> WeChatOAuthClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def authorize_url(self, redirect_uri: str, scope: str, state: str) -> str:
         """Return the URL that sends the visitor to WeChat's consent step."""
         query = urlencode({"appid": self.appid, "redirect_uri": redirect_uri,
@@ -100,7 +111,8 @@ class WeChatOAuthClient:
             try:
                 resp = self.http.get(self.api_base + path, params=params, timeout=self.timeout)
                 resp.raise_for_status()
-                data = resp.json()
+                # WeChat labels JSON text/plain without a charset; the bytes are UTF-8
+                data = json.loads(resp.content)
             except requests.ConnectionError as exc:
                 # the request never reached WeChat: safe to send again
                 last = WeChatError(-2, f"wechat unreachable: {exc.__class__.__name__}")

@@ -1,0 +1,70 @@
+"""Player API for rewards: lottery draws, claiming a coupon, my coupons."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from engine import campaigns, identity
+from engine.rewards import service
+
+blp = Blueprint("rewards", __name__, url_prefix="/api/v1", description="Coupons and draws")
+
+
+class EmptySchema(Schema):
+    """A body that carries nothing."""
+
+
+class CouponSchema(Schema):
+    code = fields.String()
+    title = fields.String()
+    value_text = fields.String()
+    status = fields.String(metadata={"description": "issued | redeemed | expired"})
+    issued_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True)
+    redeemed_at = fields.String(allow_none=True)
+
+
+class CouponsSchema(Schema):
+    coupons = fields.List(fields.Nested(CouponSchema))
+
+
+class PrizeWonSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    image = fields.String()
+    coupon = fields.Nested(CouponSchema, allow_none=True)
+
+
+class DrawResultSchema(Schema):
+    prize = fields.Nested(PrizeWonSchema, allow_none=True)
+    draws_left = fields.Integer()
+
+
+@blp.route("/campaigns/<slug>/draws")
+class DrawsView(MethodView):
+    @blp.arguments(EmptySchema)
+    @blp.response(200, DrawResultSchema)
+    def post(self, _body, slug):
+        """Spend one draw (429 when none is left) and show what it won."""
+        campaign = campaigns.get_public_campaign(slug)
+        return service.draw_for(campaign, identity.player_for_request(campaign))
+
+
+@blp.route("/campaigns/<slug>/coupon-batches/<int:batch_id>/claim")
+class ClaimView(MethodView):
+    @blp.arguments(EmptySchema)
+    @blp.response(201, CouponSchema)
+    def post(self, _body, slug, batch_id):
+        """Claim a coupon of a claimable batch (409 when gone or already held)."""
+        campaign = campaigns.get_public_campaign(slug)
+        return service.claim(campaign, identity.player_for_request(campaign), batch_id)
+
+
+@blp.route("/me/coupons")
+class MyCouponsView(MethodView):
+    @blp.response(200, CouponsSchema)
+    def get(self):
+        """List the coupons of every player this browser is, newest first."""
+        return {"coupons": service.my_coupons(identity.known_player_ids())}

@@ -1,0 +1,149 @@
+"""Rewards: coupon batches and their codes, prizes, draws, reward rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.clock import utcnow
+from engine.extensions import db
+from engine.models.types import UTCDateTime
+
+
+class CouponBatch(db.Model):
+    """A batch of coupon codes: what it is worth, how long it lasts, how many."""
+
+    __tablename__ = "coupon_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    # face value or discount as the brand words it: "满30减5", "8折"
+    value_text: Mapped[str] = mapped_column(String(60), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # validity: a fixed window, or N days from issue (then valid_until caps it)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    per_player_limit: Mapped[int] = mapped_column(Integer, default=1)
+    code_source: Mapped[str] = mapped_column(String(16), default="generated")
+    # players may claim directly (领券) while the campaign is live
+    claimable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Coupon(db.Model):
+    """One code; issued to at most one player, redeemed at most once.
+
+    ``slot`` numbers a player's coupons of a batch (1..per_player_limit): its
+    unique constraint makes the per-player limit hold under concurrency.
+    ``award_key`` makes an award idempotent: the same key, the same coupon.
+    """
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "player_id", "slot"),
+        UniqueConstraint("brand_id", "award_key"),
+        Index("ix_coupons_batch_status", "batch_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id"))
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"), index=True)
+    slot: Mapped[int | None] = mapped_column(Integer)
+    award_key: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str | None] = mapped_column(String(24))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    store_id: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Prize(db.Model):
+    """A lottery prize: a coupon batch or an item, with odds, caps and stock."""
+
+    __tablename__ = "prizes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    image: Mapped[str] = mapped_column(String(500), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_batches.id"))
+    # chance per draw in parts per million; the rest of a million is "no prize"
+    probability_ppm: Mapped[int] = mapped_column(Integer, default=0)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    awarded: Mapped[int] = mapped_column(Integer, default=0)
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    # spread the stock evenly over the campaign's days
+    paced: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PrizeDay(db.Model):
+    """How many of a prize were awarded on one campaign-local day."""
+
+    __tablename__ = "prize_days"
+
+    prize_id: Mapped[int] = mapped_column(ForeignKey("prizes.id"), primary_key=True)
+    day_key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    awarded: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DrawCredit(db.Model):
+    """An extra draw earned by play or by a referred friend's verified play."""
+
+    __tablename__ = "draw_credits"
+    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(80))
+    day_key: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Draw(db.Model):
+    """One lottery draw, paid by a daily free draw or by one credit."""
+
+    __tablename__ = "draws"
+    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "day_key", "free_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
+    day_key: Mapped[str] = mapped_column(String(10))
+    free_no: Mapped[int | None] = mapped_column(Integer)
+    credit_id: Mapped[int | None] = mapped_column(ForeignKey("draw_credits.id"), unique=True)
+    prize_id: Mapped[int | None] = mapped_column(ForeignKey("prizes.id"))
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RewardRule(db.Model):
+    """When a coupon is awarded: a score threshold, a rank range, maturity..."""
+
+    __tablename__ = "reward_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # "score": score >= threshold; "rank": final rank in [rank_from, rank_to] of a period
+    trigger: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(8))
+    rank_from: Mapped[int | None] = mapped_column(Integer)
+    rank_to: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id"))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

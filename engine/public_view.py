@@ -1,0 +1,26 @@
+"""The campaign as players see it: game, branding, schedule, rules, my chances."""
+
+from __future__ import annotations
+
+from engine.campaigns import is_live, plays_left
+from engine.clock import isoformat
+from engine.models import Campaign, Player
+from engine.rewards import service
+from games import get_game_type
+
+
+def public_view(campaign: Campaign, player: Player | None) -> dict:
+    """Return the campaign as players see it, with the viewer's plays left."""
+    game = get_game_type(campaign.game_type)
+    return {
+        "slug": campaign.slug, "title": campaign.title, "status": campaign.status,
+        "live": is_live(campaign),
+        "game": {"type": game.name, "title": game.title, "params": campaign.game_params},
+        "branding": campaign.branding or {}, "rules_text": campaign.rules_text,
+        "schedule": {"starts_at": isoformat(campaign.starts_at),
+                     "ends_at": isoformat(campaign.ends_at), "timezone": campaign.timezone},
+        "plays_left": plays_left(campaign, player),
+        "boards": list((campaign.branding or {}).get("boards") or ("all", "daily", "weekly")),
+        "player": {"id": player.id, "nickname": player.display_name} if player else None,
+        **service.public_rewards(campaign, player),
+    }

@@ -1,0 +1,1 @@
+"""Rewards: coupons (one issuing service for every source), prizes and draws."""

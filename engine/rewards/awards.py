@@ -1,0 +1,59 @@
+"""Award coupons by rule: score thresholds on finish, rank ranges at period close."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from engine.clock import isoformat
+from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted
+from engine.extensions import db
+from engine.models import Campaign, Coupon, CouponBatch, RewardRule
+from engine.rewards.coupons import issue_coupon
+
+log = logging.getLogger(__name__)
+_UNAVAILABLE = (CouponsExhausted, CouponLimitReached, CouponNotAvailable)
+
+
+def reward_view(coupon: Coupon, batch: CouponBatch) -> dict:
+    """Return a won coupon as the game-over screen shows it."""
+    return {"type": "coupon", "title": batch.title, "value_text": batch.value_text,
+            "code": coupon.code, "expires_at": isoformat(coupon.expires_at)}
+
+
+def award_once(campaign: Campaign, batch: CouponBatch, player_id: int, source: str,
+               award_key: str) -> dict | None:
+    """Issue one coupon under ``award_key`` unless it was issued before or none is left."""
+    if db.session.scalar(select(Coupon.id).where(Coupon.brand_id == batch.brand_id,
+                                                 Coupon.award_key == award_key)):
+        return None
+    try:
+        with db.session.begin_nested():
+            coupon = issue_coupon(batch, player_id, source=source, award_key=award_key,
+                                  campaign_id=campaign.id)
+    except _UNAVAILABLE as exc:
+        log.info("no %s coupon for player %s (%s): %s", source, player_id, award_key, exc.code)
+        return None
+    return reward_view(coupon, batch)
+
+
+def _reached(score: int, threshold: int, ascending: bool) -> bool:
+    return score <= threshold if ascending else score >= threshold
+
+
+def award_for_score(campaign: Campaign, player_id: int, score: int,
+                    ascending: bool = False) -> list[dict]:
+    """Issue every score-threshold coupon the score reaches, once per player."""
+    rules = db.session.scalars(select(RewardRule).where(
+        RewardRule.campaign_id == campaign.id, RewardRule.trigger == "score")
+        .order_by(RewardRule.id))
+    rewards = []
+    for rule in rules:
+        if rule.threshold is None or not _reached(score, rule.threshold, ascending):
+            continue
+        batch = db.session.get(CouponBatch, rule.batch_id)
+        won = award_once(campaign, batch, player_id, "score", f"rule:{rule.id}:p:{player_id}")
+        if won:
+            rewards.append(won)
+    return rewards

@@ -1,0 +1,224 @@
+"""Coupons: batches, codes, and the one issuing service every reward source uses.
+
+Inventory is the set of code rows; issuing takes one ``available`` row with a
+conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent
+claimers take different rows). The per-player limit is a unique constraint on
+``(batch, player, slot)`` and an award key is unique per brand, so neither
+can be beaten by concurrency: the loser's ``IntegrityError`` becomes a
+domain answer (STYLE rule 11).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.clock import as_utc, isoformat, utcnow
+from engine.errors import (
+    AlreadyRedeemed,
+    CouponExpired,
+    CouponLimitReached,
+    CouponNotAvailable,
+    CouponsExhausted,
+    NotFound,
+)
+from engine.events import record_event
+from engine.extensions import db
+from engine.models import Coupon, CouponBatch
+from engine.rewards import codes
+
+log = logging.getLogger(__name__)
+_ATTEMPTS = 12
+_INSERT_CHUNK = 1000
+
+
+def coupon_status(coupon: Coupon, now: datetime | None = None) -> str:
+    """Return issued, redeemed or expired as a player sees the coupon."""
+    if coupon.status == "issued" and coupon.expires_at and as_utc(coupon.expires_at) <= (
+            now or utcnow()):
+        return "expired"
+    return coupon.status
+
+
+def add_codes(batch: CouponBatch, new_codes: list[str]) -> int:
+    """Insert ``new_codes`` as available coupons of ``batch``; return how many."""
+    rows = [{"batch_id": batch.id, "brand_id": batch.brand_id, "code": code,
+             "status": "available"} for code in new_codes]
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        db.session.execute(insert(Coupon), rows[start:start + _INSERT_CHUNK])
+    return len(rows)
+
+
+def create_batch(brand_id: int, campaign_id: int | None, inventory: int = 0,
+                 **fields) -> CouponBatch:
+    """Create a batch with ``inventory`` generated codes (0 when codes are imported)."""
+    batch = CouponBatch(brand_id=brand_id, campaign_id=campaign_id, **fields)
+    db.session.add(batch)
+    db.session.flush()
+    if inventory:
+        batch.code_source = "generated"
+        for _ in range(_ATTEMPTS):
+            try:
+                with db.session.begin_nested():
+                    add_codes(batch, codes.generate_codes(inventory))
+                break
+            except IntegrityError:  # a generated code collided with an existing one
+                log.warning("code collision while generating batch %s; regenerating", batch.id)
+    return batch
+
+
+def import_codes(batch: CouponBatch, csv_text: str) -> codes.ImportReport:
+    """Add the valid codes of a CSV to ``batch``; report every refused row."""
+    candidates = {codes.normalize(r[0]) for r in _first_column(csv_text)}
+    taken = set(db.session.scalars(select(Coupon.code).where(Coupon.code.in_(candidates))))
+    report = codes.parse_code_csv(csv_text, taken)
+    add_codes(batch, report.accepted)
+    batch.code_source = "imported"
+    return report
+
+
+def _first_column(text: str):
+    return (row for row in csv.reader(io.StringIO(text)) if row)
+
+
+def batch_counts(batch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Return inventory, issued, redeemed and available counts per batch."""
+    found = {bid: {"inventory": 0, "available": 0, "issued": 0, "redeemed": 0}
+             for bid in batch_ids}
+    rows = db.session.execute(select(Coupon.batch_id, Coupon.status, func.count())
+                              .where(Coupon.batch_id.in_(batch_ids))
+                              .group_by(Coupon.batch_id, Coupon.status))
+    for batch_id, status, count in rows:
+        found[batch_id][status] = count
+        found[batch_id]["inventory"] += count
+    for counts in found.values():  # redeemed coupons were issued too
+        counts["issued"] += counts["redeemed"]
+    return found
+
+
+def expiry_for(batch: CouponBatch, issued_at: datetime) -> datetime | None:
+    """Return when a coupon of ``batch`` issued at ``issued_at`` expires."""
+    ends = as_utc(batch.valid_until) if batch.valid_until else None
+    if batch.valid_days:
+        relative = issued_at + timedelta(days=batch.valid_days)
+        return min(relative, ends) if ends else relative
+    return ends
+
+
+def issue_coupon(batch: CouponBatch, player_id: int, *, source: str,
+                 award_key: str | None = None, campaign_id: int | None = None) -> Coupon:
+    """Give the player one coupon of ``batch``; the same award key, the same coupon.
+
+    Raises ``CouponsExhausted`` when no code is left, ``CouponLimitReached``
+    when the player holds the batch's per-player limit, ``CouponNotAvailable``
+    when the batch has expired. The caller commits.
+    """
+    now = utcnow()
+    if award_key and (found := _awarded(batch.brand_id, award_key)):
+        return found
+    expires = expiry_for(batch, now)
+    if expires is not None and expires <= now:
+        raise CouponNotAvailable("优惠券已过期，无法发放")
+    for _ in range(_ATTEMPTS):
+        held = _held(batch.id, player_id)
+        if held >= batch.per_player_limit:
+            raise CouponLimitReached()
+        try:
+            with db.session.begin_nested():
+                coupon = _take_one(batch, player_id, held + 1, source, award_key, now, expires)
+        except IntegrityError:  # a concurrent award took this slot or this key: look again
+            if award_key and (found := _awarded(batch.brand_id, award_key)):
+                return found
+            continue
+        if coupon is not None:
+            record_event("coupon_issued", brand_id=batch.brand_id, player_id=player_id,
+                         campaign_id=campaign_id or batch.campaign_id, coupon_id=coupon.id,
+                         batch_id=batch.id, source=source)
+            return coupon
+    raise CouponsExhausted("领取人数过多，请稍后再试")
+
+
+def _awarded(brand_id: int, award_key: str) -> Coupon | None:
+    return db.session.scalar(select(Coupon).where(Coupon.brand_id == brand_id,
+                                                  Coupon.award_key == award_key))
+
+
+def _held(batch_id: int, player_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Coupon).where(
+        Coupon.batch_id == batch_id, Coupon.player_id == player_id)) or 0
+
+
+def _take_one(batch, player_id, slot, source, award_key, now, expires) -> Coupon | None:
+    pick = (select(Coupon.id).where(Coupon.batch_id == batch.id, Coupon.status == "available")
+            .order_by(Coupon.id).limit(1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    coupon_id = db.session.scalar(pick)
+    if coupon_id is None:
+        raise CouponsExhausted()
+    taken = db.session.execute(
+        update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "available")
+        .values(status="issued", player_id=player_id, slot=slot, source=source,
+                award_key=award_key, issued_at=now, expires_at=expires))
+    if taken.rowcount != 1:
+        return None  # another claimer won this row between our read and write
+    db.session.flush()
+    return db.session.get(Coupon, coupon_id, populate_existing=True)
+
+
+def redeem_coupon(brand_id: int, code: str, store_id: str | None = None,
+                  order_id: str | None = None) -> Coupon:
+    """Mark an issued coupon redeemed once; 409 after, 410 expired, 404 unknown."""
+    code = codes.normalize(code)
+    coupon = db.session.scalar(select(Coupon).where(Coupon.brand_id == brand_id,
+                                                    Coupon.code == code))
+    if coupon is None or coupon.status == "available":
+        raise NotFound("优惠券不存在")
+    now = utcnow()
+    status = coupon_status(coupon, now)
+    if status != "issued":
+        _refused(coupon, status)
+    done = db.session.execute(
+        update(Coupon).where(Coupon.id == coupon.id, Coupon.status == "issued")
+        .values(status="redeemed", redeemed_at=now, store_id=store_id, order_id=order_id))
+    if done.rowcount != 1:  # a concurrent redemption won
+        db.session.rollback()
+        raise AlreadyRedeemed()
+    record_event("coupon_redeemed", brand_id=brand_id, player_id=coupon.player_id,
+                 coupon_id=coupon.id, batch_id=coupon.batch_id, store_id=store_id,
+                 order_id=order_id)
+    db.session.commit()
+    return db.session.get(Coupon, coupon.id, populate_existing=True)
+
+
+def _refused(coupon: Coupon, status: str):
+    record_event("coupon_redeem_refused", brand_id=coupon.brand_id, player_id=coupon.player_id,
+                 coupon_id=coupon.id, reason=status)
+    db.session.commit()
+    if status == "redeemed":
+        raise AlreadyRedeemed()
+    raise CouponExpired()
+
+
+def coupons_of(player_ids: list[int]) -> list[tuple[Coupon, CouponBatch]]:
+    """Return the coupons the players hold, newest first, with their batches."""
+    if not player_ids:
+        return []
+    rows = db.session.execute(select(Coupon, CouponBatch)
+                              .join(CouponBatch, CouponBatch.id == Coupon.batch_id)
+                              .where(Coupon.player_id.in_(player_ids))
+                              .order_by(Coupon.issued_at.desc(), Coupon.id.desc()))
+    return [(c, b) for c, b in rows]
+
+
+def coupon_view(coupon: Coupon, batch: CouponBatch) -> dict:
+    """Return a coupon as API.md shows it to its holder."""
+    return {"code": coupon.code, "title": batch.title, "value_text": batch.value_text,
+            "status": coupon_status(coupon), "issued_at": isoformat(coupon.issued_at),
+            "expires_at": isoformat(coupon.expires_at),
+            "redeemed_at": isoformat(coupon.redeemed_at)}

@@ -1,0 +1,57 @@
+"""What the player API asks of rewards, each answer in one call."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import campaigns
+from engine.errors import CouponNotAvailable
+from engine.extensions import db
+from engine.models import Campaign, CouponBatch, Player, Prize
+from engine.rewards import coupons, draws
+
+
+def draw_for(campaign: Campaign, player: Player) -> dict:
+    """Draw once and return ``{"prize", "draws_left"}``."""
+    result = draws.draw(campaign, player)
+    prize = None
+    if result.prize is not None:
+        coupon = None
+        if result.draw.coupon_id:
+            found = coupons.coupons_of([player.id])
+            coupon = next((coupons.coupon_view(c, b) for c, b in found
+                           if c.id == result.draw.coupon_id), None)
+        prize = {"id": result.prize.id, "name": result.prize.name,
+                 "image": result.prize.image, "coupon": coupon}
+    return {"prize": prize, "draws_left": result.draws_left}
+
+
+def claim(campaign: Campaign, player: Player, batch_id: int) -> dict:
+    """Issue the player a coupon of a claimable batch of this live campaign."""
+    campaigns.ensure_live(campaign)
+    batch = db.session.get(CouponBatch, batch_id)
+    if batch is None or batch.campaign_id != campaign.id or not batch.claimable:
+        raise CouponNotAvailable()
+    coupon = coupons.issue_coupon(batch, player.id, source="claim", campaign_id=campaign.id)
+    db.session.commit()
+    return coupons.coupon_view(coupon, batch)
+
+
+def my_coupons(player_ids: list[int]) -> list[dict]:
+    """Return the coupons the players hold, as API.md shows them."""
+    return [coupons.coupon_view(c, b) for c, b in coupons.coupons_of(player_ids)]
+
+
+def public_rewards(campaign: Campaign, player: Player | None) -> dict:
+    """Return what the campaign page shows of prizes, draws and claimable coupons."""
+    prizes = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign.id)
+                                .order_by(Prize.position, Prize.id))
+    batches = list(db.session.scalars(select(CouponBatch).where(
+        CouponBatch.campaign_id == campaign.id, CouponBatch.claimable.is_(True))))
+    counts = coupons.batch_counts([b.id for b in batches])
+    return {
+        "prizes": [{"id": p.id, "name": p.name, "image": p.image} for p in prizes],
+        "draws_left": draws.draws_left(campaign, player.id if player else None),
+        "claimable": [{"batch_id": b.id, "title": b.title, "value_text": b.value_text,
+                       "left": counts[b.id]["available"]} for b in batches],
+    }

@@ -1,0 +1,48 @@
+"""Racing (竞速): steer left and right to dodge obstacles on a course that speeds up.
+
+The client sends its input log ``[{"k": tick, "a": "L"|"R"}, ...]``; the
+server replays the whole race tick by tick with the same seeded rules and
+the replayed score is the score. "distance" campaigns rank metres plus
+pick-up points (higher is better); "time" campaigns are time trials (ms to
+the finish, lower is better).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from games.base import GameType, ReplayResult
+from games.racing import rules
+from games.racing.schema import RacingMovesSchema, RacingParamsSchema
+
+
+class RacingGame(GameType):
+    """The lane runner with a brand's own car, track, obstacles and pick-ups."""
+
+    name = "racing"
+    title = "竞速"
+    params_schema = RacingParamsSchema
+    moves_schema = RacingMovesSchema
+    replayed = True
+    client_scripts = ("games/prng.js", "games/racing/rules.js", "games/racing/client.js")
+
+    def lower_is_better(self, params: dict[str, Any]) -> bool:
+        """Return True for a time trial ("time" score mode)."""
+        return self.validate_params(params)["score_mode"] == "time"
+
+    def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the starting lane, lives and first rows of the course for ``seed``."""
+        return rules.new_state(seed, self.validate_params(params))
+
+    def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
+               elapsed_ms: int | None = None) -> ReplayResult:
+        """Replay ``moves`` from the seeded start to the end of the race."""
+        return rules.replay(seed, self.validate_params(params), moves, elapsed_ms)
+
+    def session_metrics(self, result: ReplayResult) -> dict[str, int]:
+        """Return the metrics a replayed race contributes to tags."""
+        return {"distance": result.state["distance"], "crashes": result.state["crashes"],
+                "pickups": result.state["pickups"], "time_ms": result.duration_ms}
+
+
+__all__ = ["RacingGame"]

@@ -1,0 +1,96 @@
+"""The marshmallow schemas of racing: campaign params and the input log.
+
+Units a marketer sets: speeds in m/s, acceleration in m/s², lengths in
+metres (one row of the track is 10 m), time limits in seconds.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from games.racing import rules
+
+SCORE_MODES = ("distance", "time")
+MAX_DURATION_S = 600
+MAX_TICK_RATE = 60
+# the longest race is MAX_DURATION_S at MAX_TICK_RATE; no input can come later
+MAX_TICK = MAX_DURATION_S * MAX_TICK_RATE
+# MAX_INPUTS_PER_S over the longest race
+MAX_MOVES = rules.MAX_INPUTS_PER_S * MAX_DURATION_S
+
+# an absolute http(s) URL, a protocol-relative URL, or a path; no quotes, spaces or
+# angle brackets, so the value is safe anywhere the client puts it (as in synthesis)
+_IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
+SKIN_KEYS = ("car", "track", "obstacle", "pickup")
+
+
+def _image() -> fields.String:
+    """Return an optional image URL field (empty: the client draws its own)."""
+    return fields.String(load_default="", validate=[
+        validate.Length(max=500),
+        validate.Regexp(_IMAGE_RE, error="Not a URL or path."),
+    ])
+
+
+def _int(default: int, low: int, high: int) -> fields.Integer:
+    """Return a strict integer field in ``[low, high]`` with ``default``."""
+    return fields.Integer(load_default=default, strict=True,
+                          validate=validate.Range(min=low, max=high))
+
+
+def _default_skins() -> dict[str, str]:
+    """Return the built-in skins: no images, the client draws everything."""
+    return dict.fromkeys(SKIN_KEYS, "")
+
+
+class SkinsSchema(Schema):
+    """Validate the brand's images for the car, the track, obstacles and pick-ups."""
+
+    car = _image()
+    track = _image()
+    obstacle = _image()
+    pickup = _image()
+
+
+class RacingParamsSchema(Schema):
+    """Validate a campaign's racing params and fill in the defaults."""
+
+    lanes = _int(3, 3, 5)
+    tick_rate = _int(30, 20, MAX_TICK_RATE)
+    # the time limit: the race length in "distance" mode, the cut-off in "time" mode
+    duration_s = _int(60, 10, MAX_DURATION_S)
+    # metres to the finish line in "time" mode
+    course_length = _int(1500, 100, 50000)
+    start_speed = _int(20, 5, 100)
+    max_speed = _int(50, 5, 150)
+    acceleration = _int(1, 0, 20)
+    # percent chance per lane per row of an obstacle, and of a pick-up where none is
+    obstacle_density = _int(20, 0, 90)
+    pickup_density = _int(10, 0, 90)
+    pickup_points = _int(50, 0, 10000)
+    lives = _int(3, 1, 5)
+    min_input_gap_ticks = _int(2, 1, 30)
+    score_mode = fields.String(load_default="distance", validate=validate.OneOf(SCORE_MODES))
+    skins = fields.Nested(SkinsSchema, load_default=_default_skins)
+
+    @validates_schema
+    def check_course(self, data, **kwargs):
+        """Refuse a speed curve that slows down, or a time trial nobody can finish."""
+        if data["max_speed"] < data["start_speed"]:
+            raise ValidationError("Must not be below start_speed.", "max_speed")
+        if data["score_mode"] == "time" and rules.finish_tick(data) is None:
+            raise ValidationError("Cannot be reached within duration_s.", "course_length")
+
+
+class MoveSchema(Schema):
+    """Validate one steer of the input log: the tick it applies at and its side."""
+
+    k = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_TICK))
+    a = fields.String(required=True, validate=validate.OneOf(rules.ACTIONS))
+
+
+class RacingMovesSchema(Schema):
+    """Validate an input log, loaded as ``{"moves": [{"k": 42, "a": "L"}, ...]}``."""
+
+    moves = fields.List(fields.Nested(MoveSchema), required=True,
+                        validate=validate.Length(max=MAX_MOVES))
