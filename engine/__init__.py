@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     # built here rather than from a URL: Flask-SocketIO only maps redis:// itself,
     # and the embedded Redis listens on a unix socket
-    queue = RedisManager(redis_store.url, channel="hudong-live")
+    queue = RedisManager(redis_store.url, channel=app.config["LIVE_CHANNEL"])
     socketio.init_app(app, client_manager=queue, async_mode=_socketio_async_mode())
 
     from engine.routes import register

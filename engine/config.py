@@ -51,6 +51,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_TIMEOUT_S": _int(env, "WECHAT_TIMEOUT_S", 5),
         "PLAY_SESSION_TTL_S": _int(env, "PLAY_SESSION_TTL_S", 1800),
         "LIVE_PUSH_INTERVAL_MS": _int(env, "LIVE_PUSH_INTERVAL_MS", 250),
+        # Redis pub/sub channels ignore the database number: deployments sharing
+        # one Redis keep their live messages apart by channel
+        "LIVE_CHANNEL": env.get("LIVE_CHANNEL", "hudong-live"),
         "LEADERBOARD_PUSH_SIZE": _int(env, "LEADERBOARD_PUSH_SIZE", 20),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
