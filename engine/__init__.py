@@ -7,6 +7,7 @@ import os
 
 from flask import Flask
 from socketio import RedisManager
+from sqlalchemy import event
 
 from engine.config import load_config
 
@@ -37,9 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from engine import models  # noqa: F401  (tables for Alembic)
-    from engine.extensions import api, db, migrate, redis_store, socketio
+    from engine.extensions import api, db, migrate, redis_store, socketio, tune_sqlite
 
     db.init_app(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", tune_sqlite)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"),
                      render_as_batch=True, compare_type=True)
     redis_store.init_app(app)

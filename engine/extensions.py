@@ -24,3 +24,15 @@ migrate = Migrate()
 api = Api()
 redis_store = RedisStore()
 socketio = SocketIO()
+
+
+def tune_sqlite(dbapi_connection, _record) -> None:
+    """Use WAL on SQLite: readers never block the writer, commits skip a sync."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -24,23 +24,33 @@ from engine.extensions import redis_store
 PERIODS = ("all", "daily", "weekly")
 _TIEBREAK_MAX = 10**13 - 1  # ms timestamps stay below this until the year 2286
 
-# KEYS[1] board, KEYS[2] members; ARGV player, score, member, order ("asc"|"desc")
+# KEYS[1] board, KEYS[2] members; ARGV player, score, member, order ("asc"|"desc").
+# Keeps the player's best, then answers {changed, 0-based rank, best score} in one trip.
 _RANK_MEMBER = """
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 local score = tonumber(ARGV[2])
+local changed = 1
 if old then
   local cur = redis.call('ZSCORE', KEYS[1], old)
   if cur then
     cur = tonumber(cur)
-    if ARGV[4] == 'asc' then
-      if score >= cur then return 0 end
-    elseif score <= cur then return 0 end
-    redis.call('ZREM', KEYS[1], old)
+    if (ARGV[4] == 'asc' and score >= cur) or (ARGV[4] ~= 'asc' and score <= cur) then
+      changed = 0
+    else
+      redis.call('ZREM', KEYS[1], old)
+    end
   end
 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1
+local member = old
+if changed == 1 then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  member = ARGV[3]
+end
+local rank
+if ARGV[4] == 'asc' then rank = redis.call('ZRANK', KEYS[1], member)
+else rank = redis.call('ZREVRANK', KEYS[1], member) end
+return {changed, rank, redis.call('ZSCORE', KEYS[1], member)}
 """
 
 
@@ -105,14 +115,33 @@ def _player_of(member: str) -> int:
     return int(member.rsplit(":", 1)[1])
 
 
-def rank_member(board: Board, player_id: int, score: int, reached_ms: int, pipe=None) -> bool:
-    """Record ``score`` if it beats the player's best; return whether it did."""
+@dataclass(frozen=True)
+class Ranked:
+    """The outcome of ranking a score: whether it was a new best, rank and best."""
+
+    changed: bool
+    rank: int
+    best: int
+
+
+def parse_ranked(raw) -> Ranked:
+    """Return the script's ``{changed, rank, best}`` reply as a ``Ranked``."""
+    changed, rank, best = raw
+    return Ranked(bool(changed), int(rank) + 1, int(float(best)))
+
+
+def rank_member(board: Board, player_id: int, score: int, reached_ms: int, pipe=None):
+    """Record ``score`` if it beats the player's best; return a ``Ranked``.
+
+    With ``pipe`` the call is queued and the caller parses the pipeline's
+    reply with ``parse_ranked``.
+    """
     script = redis_store.r.register_script(_RANK_MEMBER)  # EVALSHA, loaded on first miss
     order = "asc" if board.ascending else "desc"
     result = script(keys=[board.key, board.members_key],
                     args=[player_id, int(score), member_for(board, player_id, reached_ms), order],
                     client=pipe if pipe is not None else redis_store.r)
-    return bool(result) if pipe is None else False
+    return parse_ranked(result) if pipe is None else None
 
 
 def rank_for(board: Board, player_id: int) -> int | None:

@@ -53,24 +53,29 @@ def board_payload(campaign: Campaign, period: str, version: int) -> dict:
             "entries": standings.entries_payload(leaderboard.top(board, size)), "version": version}
 
 
-def score_changed(campaign: Campaign, player_id: int, ranks: dict[str, int | None]) -> None:
+def score_changed(campaign: Campaign, player_id: int,
+                  ranked: dict[str, leaderboard.Ranked]) -> None:
     """Push ``my_rank`` to the player now and schedule coalesced board pushes."""
-    for period, rank in ranks.items():
-        board = standings.boards_at(campaign, utcnow())[period]
-        socketio.emit("my_rank", {"rank": rank, "score": leaderboard.score_for(board, player_id),
+    for period, outcome in ranked.items():
+        socketio.emit("my_rank", {"rank": outcome.rank, "score": outcome.best,
                                   "period": period, "campaign": campaign.slug},
                       to=player_room(player_id), namespace=NAMESPACE)
-        _schedule_push(campaign, period)
+    _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
 
 
-def _schedule_push(campaign: Campaign, period: str) -> None:
+def _schedule_pushes(campaign: Campaign, periods: list[str]) -> None:
+    if not periods:
+        return
     interval_ms = current_app.config["LIVE_PUSH_INTERVAL_MS"]
     # the first change of an interval schedules the push; later ones ride along
-    if not redis_store.r.set(keys.live_pending(campaign.id, period), 1, nx=True,
-                             px=max(interval_ms, 1)):
-        return
+    pipe = redis_store.r.pipeline(transaction=False)
+    for period in periods:
+        pipe.set(keys.live_pending(campaign.id, period), 1, nx=True, px=max(interval_ms, 1))
     app = current_app._get_current_object()
-    socketio.start_background_task(_push_later, app, campaign.id, period, interval_ms / 1000)
+    for period, first in zip(periods, pipe.execute(), strict=True):
+        if first:
+            socketio.start_background_task(_push_later, app, campaign.id, period,
+                                           interval_ms / 1000)
 
 
 def _push_later(app, campaign_id: int, period: str, delay_s: float) -> None:

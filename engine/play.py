@@ -146,11 +146,10 @@ def finish_session(session_id: str, token: str, moves: list,
                                      standings.is_ascending(campaign))
     draws.credit_for_play(campaign, play.player_id, play.id)
     db.session.commit()
-    ranks = standings.submit_score(campaign, play.player_id, score.score, now)
-    live.score_changed(campaign, play.player_id, ranks)
-    best = standings.best_score(campaign, play.player_id, now)
-    return FinishResult(score=score.score, best=best, rank=ranks.get("all"), period_ranks=ranks,
-                        rewards=rewards)
+    ranked = standings.submit_score(campaign, play.player_id, score.score, now)
+    live.score_changed(campaign, play.player_id, ranked)
+    return FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
+                        period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)
 
 
 def _replay(play: PlaySession, campaign: Campaign, moves: list, client_score: int | None,

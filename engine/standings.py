@@ -38,18 +38,15 @@ def boards_at(campaign: Campaign, moment: datetime) -> dict[str, Board]:
 
 
 def submit_score(campaign: Campaign, player_id: int, score: int,
-                 reached_at: datetime) -> dict[str, int | None]:
-    """Put a score on every period's board; return the player's rank on each."""
+                 reached_at: datetime) -> dict[str, leaderboard.Ranked]:
+    """Put a score on every period's board in one round trip; return each outcome."""
     boards = boards_at(campaign, reached_at)
     reached_ms = to_ms(reached_at)
+    pipe = redis_store.r.pipeline(transaction=False)
     for board in boards.values():
-        leaderboard.rank_member(board, player_id, score, reached_ms)
-    return {period: leaderboard.rank_for(board, player_id) for period, board in boards.items()}
-
-
-def best_score(campaign: Campaign, player_id: int, moment: datetime) -> int | None:
-    """Return the player's all-time best score on the campaign."""
-    return leaderboard.score_for(boards_at(campaign, moment)["all"], player_id)
+        leaderboard.rank_member(board, player_id, score, reached_ms, pipe=pipe)
+    return {period: leaderboard.parse_ranked(raw)
+            for period, raw in zip(boards, pipe.execute(), strict=True)}
 
 
 def profiles(player_ids: list[int]) -> dict[int, dict]:

@@ -7,7 +7,9 @@ through this interface, found by name in the registry (``games.GAME_TYPES``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from marshmallow import Schema
@@ -68,6 +70,14 @@ class GameType:
         """
         return self.params_schema().load(params or {})
 
+    def rules_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return validated ``params`` for the rules, cached; treat it as read-only.
+
+        Saved params were validated on save; this fills in defaults added since,
+        without paying for a schema load on every replay.
+        """
+        return _validated(self, json.dumps(params or {}, sort_keys=True))
+
     def load_moves(self, moves: list[Any]) -> list[Any]:
         """Return the input log validated by ``moves_schema``.
 
@@ -96,3 +106,8 @@ class GameType:
         ``MoveRejected`` with code ``"invalid_moves"``.
         """
         raise NotImplementedError
+
+
+@lru_cache(maxsize=256)
+def _validated(game: GameType, params_json: str) -> dict[str, Any]:
+    return game.validate_params(json.loads(params_json))

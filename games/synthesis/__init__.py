@@ -26,12 +26,12 @@ class SynthesisGame(GameType):
 
     def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
         """Return the starting board, score and over flag for ``seed``."""
-        return rules.new_state(seed, self.validate_params(params))
+        return rules.new_state(seed, self.rules_params(params))
 
     def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
                elapsed_ms: int | None = None) -> ReplayResult:
         """Replay ``moves`` from the seeded start and return the outcome."""
-        return rules.replay(seed, self.validate_params(params), moves, elapsed_ms)
+        return rules.replay(seed, self.rules_params(params), moves, elapsed_ms)
 
 
 __all__ = ["SynthesisGame"]

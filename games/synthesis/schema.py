@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 DIRECTIONS = ("U", "D", "L", "R")
 MAX_MOVES = 5000
@@ -62,8 +62,24 @@ class MoveSchema(Schema):
     t = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_T_MS))
 
 
+def _check_moves(moves: list) -> None:
+    """Raise ValidationError naming every malformed move (at most 10)."""
+    bad = {}
+    for i, move in enumerate(moves):
+        if not (isinstance(move, dict) and set(move) == {"d", "t"}
+                and move["d"] in DIRECTIONS and type(move["t"]) is int
+                and 0 <= move["t"] <= MAX_T_MS):
+            bad[i] = ['Expected {"d": "U"|"D"|"L"|"R", "t": ms}.']
+            if len(bad) == 10:
+                break
+    if bad:
+        raise ValidationError(bad)
+
+
 class SynthesisMovesSchema(Schema):
     """Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``."""
 
-    moves = fields.List(fields.Nested(MoveSchema), required=True,
-                        validate=validate.Length(max=MAX_MOVES))
+    # one validator over the whole list: a nested schema per move costs more
+    # than the replay itself on long logs
+    moves = fields.List(fields.Raw(), required=True,
+                        validate=[validate.Length(max=MAX_MOVES), _check_moves])

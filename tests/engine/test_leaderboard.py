@@ -14,14 +14,15 @@ from tests.factories import make_campaign, make_player
 
 def test_best_score_per_player_and_earlier_wins_ties(app):
     board = Board(1, "all", "all")
-    assert leaderboard.rank_member(board, 7, 100, reached_ms=1_000)
-    assert leaderboard.rank_member(board, 8, 100, reached_ms=2_000)
-    assert leaderboard.rank_member(board, 9, 100, reached_ms=500)
-    assert not leaderboard.rank_member(board, 7, 90, reached_ms=3_000)   # worse: kept best
-    assert not leaderboard.rank_member(board, 9, 100, reached_ms=9_000)  # equal: kept earlier
+    assert leaderboard.rank_member(board, 7, 100, reached_ms=1_000).changed
+    assert leaderboard.rank_member(board, 8, 100, reached_ms=2_000).rank == 2
+    assert leaderboard.rank_member(board, 9, 100, reached_ms=500).rank == 1
+    worse = leaderboard.rank_member(board, 7, 90, reached_ms=3_000)  # worse: kept best
+    assert (worse.changed, worse.rank, worse.best) == (False, 2, 100)
+    assert not leaderboard.rank_member(board, 9, 100, reached_ms=9_000).changed  # kept earlier
     assert [(e.player_id, e.score) for e in leaderboard.top(board, 10)] == [
         (9, 100), (7, 100), (8, 100)]
-    assert leaderboard.rank_member(board, 8, 101, reached_ms=4_000)
+    assert leaderboard.rank_member(board, 8, 101, reached_ms=4_000).changed
     assert [e.player_id for e in leaderboard.top(board, 10)] == [8, 9, 7]
     assert leaderboard.rank_for(board, 7) == 3 and leaderboard.score_for(board, 8) == 101
     assert leaderboard.total_members(board) == 3
@@ -33,8 +34,8 @@ def test_lower_is_better_board(app):
     leaderboard.rank_member(board, 1, 30_000, 10)
     leaderboard.rank_member(board, 2, 25_000, 20)
     leaderboard.rank_member(board, 3, 25_000, 15)
-    assert not leaderboard.rank_member(board, 1, 31_000, 30)
-    assert leaderboard.rank_member(board, 1, 20_000, 40)
+    assert not leaderboard.rank_member(board, 1, 31_000, 30).changed
+    assert leaderboard.rank_member(board, 1, 20_000, 40).changed
     assert [e.player_id for e in leaderboard.top(board, 3)] == [1, 3, 2]
 
 

@@ -1,0 +1,266 @@
+"""What the admin API asks of rewards: batches, code imports, prizes, reward rules.
+
+Every function takes rows the caller already scoped to the marketer's brands
+(``engine.auth.owned``); a batch named in a body is checked here against the
+campaign's brand, and another brand's batch reads as "not found" so nothing
+leaks across tenants.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+
+from engine.clock import isoformat, utcnow
+from engine.errors import DomainError
+from engine.extensions import db
+from engine.models import Campaign, CouponBatch, Prize, RewardRule
+from engine.rewards import codes, coupons
+from engine.rewards.draws import MILLION
+
+# 100,000 rows of 40-character codes with a little slack per line
+MAX_CSV_BYTES = 5 * 1024 * 1024
+BATCH_FIELDS = ("title", "value_text", "description", "valid_from", "valid_until",
+                "valid_days", "per_player_limit", "claimable")
+PRIZE_FIELDS = ("name", "image", "batch_id", "probability_ppm", "stock", "daily_cap",
+                "paced", "position")
+
+
+class Unprocessable(DomainError):
+    """Valid JSON whose meaning breaks a rule (422); ``code`` says which."""
+
+    status, code, message = 422, "unprocessable", "内容不符合规则"
+
+
+class Conflict(DomainError):
+    """The request clashes with the object's state (409)."""
+
+    status, code, message = 409, "conflict", "与当前状态冲突"
+
+
+class ImportTooLarge(DomainError):
+    """An upload past the import limits (413)."""
+
+    status, code, message = 413, "too_large", "文件过大"
+
+
+# batches
+
+
+def batch_view(batch: CouponBatch, counts: dict[str, int]) -> dict:
+    """Return a batch as the admin API shows it, with its code counts."""
+    return {"id": batch.id, "campaign_id": batch.campaign_id, "title": batch.title,
+            "value_text": batch.value_text, "description": batch.description,
+            "valid_from": isoformat(batch.valid_from),
+            "valid_until": isoformat(batch.valid_until), "valid_days": batch.valid_days,
+            "per_player_limit": batch.per_player_limit, "claimable": batch.claimable,
+            "code_source": batch.code_source, "created_at": isoformat(batch.created_at),
+            **counts}
+
+
+def batches_of(campaign: Campaign) -> list[dict]:
+    """Return the campaign's batches, oldest first, each with its counts."""
+    batches = list(db.session.scalars(select(CouponBatch).where(
+        CouponBatch.campaign_id == campaign.id).order_by(CouponBatch.id)))
+    counts = coupons.batch_counts([b.id for b in batches])
+    return [batch_view(b, counts[b.id]) for b in batches]
+
+
+def show_batch(batch: CouponBatch) -> dict:
+    """Return one batch with its counts."""
+    return batch_view(batch, coupons.batch_counts([batch.id])[batch.id])
+
+
+def _check_validity(fields: dict, now: datetime) -> None:
+    start, end = fields.get("valid_from"), fields.get("valid_until")
+    if end is None and not fields.get("valid_days"):
+        raise Unprocessable("请设置有效期截止时间或领取后有效天数", code="invalid_validity",
+                            fields={"valid_until": ["valid_until 与 valid_days 至少填一项"]})
+    if end is not None and start is not None and end <= start:
+        raise Unprocessable("有效期截止时间必须晚于开始时间", code="invalid_validity",
+                            fields={"valid_until": ["必须晚于 valid_from"]})
+    if end is not None and end <= now:
+        raise Unprocessable("有效期截止时间已过", code="invalid_validity",
+                            fields={"valid_until": ["必须是将来的时间"]})
+
+
+def create_batch(campaign: Campaign, fields: dict) -> dict:
+    """Create a batch of generated (``inventory``) or imported (``codes_csv``) codes."""
+    inventory, csv_text = fields.get("inventory"), fields.get("codes_csv")
+    if (inventory is None) == (csv_text is None):
+        raise Unprocessable("请在生成数量与导入券码之间二选一", code="invalid_codes_source",
+                            fields={"inventory": ["inventory 与 codes_csv 必须且只能填一项"]})
+    _check_validity(fields, utcnow())
+    batch = coupons.create_batch(campaign.brand_id, campaign.id, inventory or 0,
+                                 **{k: fields[k] for k in BATCH_FIELDS if k in fields})
+    report = _import(batch, csv_text).to_dict() if csv_text is not None else None
+    db.session.commit()
+    return {**show_batch(batch), "import_report": report}
+
+
+def decode_csv(data: bytes) -> str:
+    """Return an uploaded CSV as text: UTF-8 (with or without BOM), else GB18030 (Excel)."""
+    if len(data) > MAX_CSV_BYTES:
+        raise ImportTooLarge(f"文件不能超过 {MAX_CSV_BYTES // (1024 * 1024)} MB")
+    if not data.strip():
+        raise DomainError("文件为空", code="empty_file", fields={"file": ["没有内容"]})
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("无法识别文件编码，请另存为 UTF-8 CSV", code="invalid_encoding")
+
+
+def _import(batch: CouponBatch, text: str) -> codes.ImportReport:
+    text = text.removeprefix("\ufeff")
+    if text.count("\n") > codes.MAX_IMPORT_ROWS + 1:  # one header row allowed
+        raise ImportTooLarge(f"每次最多导入 {codes.MAX_IMPORT_ROWS} 行")
+    try:
+        return coupons.import_codes(batch, text)
+    except csv.Error as exc:  # e.g. a field past the csv module's size limit
+        raise DomainError("CSV 格式无法解析", code="invalid_csv",
+                          fields={"file": [str(exc)]}) from None
+
+
+def import_more(batch: CouponBatch, text: str) -> dict:
+    """Add a CSV's codes to ``batch``; return the report and the new counts."""
+    source = batch.code_source
+    report = _import(batch, text)  # marks the batch "imported"; keep what it really is
+    batch.code_source = "mixed" if source == "generated" and report.accepted else source
+    db.session.commit()
+    return {**report.to_dict(), "batch": show_batch(batch)}
+
+
+# prizes
+
+
+def prize_view(prize: Prize) -> dict:
+    """Return a prize as the admin API shows it."""
+    return {"id": prize.id, "campaign_id": prize.campaign_id, "name": prize.name,
+            "image": prize.image, "batch_id": prize.batch_id,
+            "probability_ppm": prize.probability_ppm, "stock": prize.stock,
+            "awarded": prize.awarded, "daily_cap": prize.daily_cap, "paced": prize.paced,
+            "position": prize.position}
+
+
+def prizes_of(campaign: Campaign) -> list[dict]:
+    """Return the campaign's prizes in drawing order."""
+    return [prize_view(p) for p in db.session.scalars(
+        select(Prize).where(Prize.campaign_id == campaign.id)
+        .order_by(Prize.position, Prize.id))]
+
+
+def brand_batch(brand_id: int, batch_id: int) -> CouponBatch:
+    """Return the brand's batch ``batch_id``; any other batch is refused as unknown."""
+    batch = db.session.get(CouponBatch, batch_id)
+    if batch is None or batch.brand_id != brand_id:
+        raise Unprocessable("券批次不存在", code="unknown_batch",
+                            fields={"batch_id": ["该品牌下没有这个券批次"]})
+    return batch
+
+
+def _check_odds(campaign_id: int, ppm: int, except_id: int | None = None) -> None:
+    # lock the campaign row so concurrent odds edits see each other (PostgreSQL;
+    # SQLite serializes writers anyway)
+    db.session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
+    query = select(func.coalesce(func.sum(Prize.probability_ppm), 0)).where(
+        Prize.campaign_id == campaign_id)
+    if except_id is not None:
+        query = query.where(Prize.id != except_id)
+    others = db.session.scalar(query) or 0
+    if others + ppm > MILLION:
+        raise Unprocessable(f"所有奖品中奖概率之和不能超过 100%（剩余 {MILLION - others} ppm）",
+                            code="odds_exceeded",
+                            fields={"probability_ppm": [f"最多 {MILLION - others}"]})
+
+
+def create_prize(campaign: Campaign, fields: dict) -> dict:
+    """Add a prize whose odds keep the campaign's total within a million ppm."""
+    if fields.get("batch_id") is not None:
+        brand_batch(campaign.brand_id, fields["batch_id"])
+    _check_odds(campaign.id, fields.get("probability_ppm", 0))
+    prize = Prize(brand_id=campaign.brand_id, campaign_id=campaign.id,
+                  **{k: fields[k] for k in PRIZE_FIELDS if k in fields})
+    db.session.add(prize)
+    db.session.commit()
+    return prize_view(prize)
+
+
+def update_prize(prize: Prize, changes: dict) -> dict:
+    """Change some of a prize's fields under the same rules as creating it."""
+    if changes.get("batch_id") is not None:
+        brand_batch(prize.brand_id, changes["batch_id"])
+    if changes.get("stock") is not None and changes["stock"] < prize.awarded:
+        raise Unprocessable("库存不能少于已发出的数量", code="stock_below_awarded",
+                            fields={"stock": [f"至少 {prize.awarded}"]})
+    if "probability_ppm" in changes:
+        _check_odds(prize.campaign_id, changes["probability_ppm"], except_id=prize.id)
+    for key in PRIZE_FIELDS:
+        if key in changes:
+            setattr(prize, key, changes[key])
+    db.session.commit()
+    return prize_view(prize)
+
+
+def delete_prize(prize: Prize) -> None:
+    """Delete a prize nobody has won yet; once awarded it stays (409)."""
+    done = db.session.execute(delete(Prize).where(Prize.id == prize.id, Prize.awarded == 0))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("奖品已有人抽中，不能删除；可将中奖概率改为 0", code="prize_awarded")
+    db.session.commit()
+
+
+# reward rules
+
+
+def rule_view(rule: RewardRule) -> dict:
+    """Return a reward rule as the admin API shows it."""
+    return {"id": rule.id, "campaign_id": rule.campaign_id, "trigger": rule.trigger,
+            "threshold": rule.threshold, "period": rule.period, "rank_from": rule.rank_from,
+            "rank_to": rule.rank_to, "batch_id": rule.batch_id, "title": rule.title,
+            "created_at": isoformat(rule.created_at)}
+
+
+def rules_of(campaign: Campaign) -> list[dict]:
+    """Return the campaign's reward rules, oldest first."""
+    return [rule_view(r) for r in db.session.scalars(
+        select(RewardRule).where(RewardRule.campaign_id == campaign.id)
+        .order_by(RewardRule.id))]
+
+
+def _trigger_fields(fields: dict) -> dict:
+    if fields["trigger"] == "score":
+        if fields.get("threshold") is None:
+            raise Unprocessable("按分数发券需要设置分数线", code="invalid_rule",
+                                fields={"threshold": ["trigger 为 score 时必填"]})
+        return {"threshold": fields["threshold"]}
+    missing = [k for k in ("period", "rank_from", "rank_to") if fields.get(k) is None]
+    if missing:
+        raise Unprocessable("按排名发券需要设置榜单周期和名次范围", code="invalid_rule",
+                            fields={k: ["trigger 为 rank 时必填"] for k in missing})
+    if fields["rank_from"] > fields["rank_to"]:
+        raise Unprocessable("起始名次不能大于结束名次", code="invalid_rule",
+                            fields={"rank_to": ["必须不小于 rank_from"]})
+    return {k: fields[k] for k in ("period", "rank_from", "rank_to")}
+
+
+def create_rule(campaign: Campaign, fields: dict) -> dict:
+    """Add a score-threshold or rank-range rule awarding one of the brand's batches."""
+    trigger = _trigger_fields(fields)
+    batch = brand_batch(campaign.brand_id, fields["batch_id"])
+    rule = RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,
+                      trigger=fields["trigger"], batch_id=batch.id,
+                      title=fields.get("title") or batch.title, **trigger)
+    db.session.add(rule)
+    db.session.commit()
+    return rule_view(rule)
+
+
+def delete_rule(rule: RewardRule) -> None:
+    """Delete a reward rule; coupons it already gave stay with their holders."""
+    db.session.delete(rule)
+    db.session.commit()
