@@ -8,12 +8,14 @@ type's name.
 from __future__ import annotations
 
 from games.base import GameType, MoveRejected, ReplayResult
+from games.racing import RacingGame
 from games.synthesis import SynthesisGame
 
 GAME_TYPES: dict[str, GameType] = {
     game.name: game
     for game in (
         SynthesisGame(),
+        RacingGame(),
     )
 }
 

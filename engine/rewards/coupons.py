@@ -153,14 +153,30 @@ def _held(batch_id: int, player_id: int) -> int:
         Coupon.batch_id == batch_id, Coupon.player_id == player_id)) or 0
 
 
-def _take_one(batch, player_id, slot, source, award_key, now, expires) -> Coupon | None:
-    pick = (select(Coupon.id).where(Coupon.batch_id == batch.id, Coupon.status == "available")
+def _available(batch_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Coupon).where(
+        Coupon.batch_id == batch_id, Coupon.status == "available")) or 0
+
+
+def _pick_available(batch_id: int) -> int | None:
+    """Return an available coupon id, locked on PostgreSQL until the commit."""
+    pick = (select(Coupon.id).where(Coupon.batch_id == batch_id, Coupon.status == "available")
             .order_by(Coupon.id).limit(1))
-    if db.session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    coupon_id = db.session.scalar(pick)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.scalar(pick)  # SQLite has one writer at a time
+    found = db.session.scalar(pick.with_for_update(skip_locked=True))
+    if found is None:
+        # every free row is locked by a claim that may still roll back: wait on one
+        found = db.session.scalar(pick.with_for_update())
+    return found
+
+
+def _take_one(batch, player_id, slot, source, award_key, now, expires) -> Coupon | None:
+    coupon_id = _pick_available(batch.id)
     if coupon_id is None:
-        raise CouponsExhausted()
+        if not _available(batch.id):
+            raise CouponsExhausted()
+        return None  # the free rows are held by claims in flight: look again
     taken = db.session.execute(
         update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "available")
         .values(status="issued", player_id=player_id, slot=slot, source=source,

@@ -215,12 +215,10 @@ def check_pace(ticks: list[int], params: dict[str, Any]) -> None:
             raise MoveRejected("inhuman_timing", "too many inputs in one second", i)
 
 
-def run(seed: int, params: dict[str, Any], parsed: list[tuple[int, str]],
-        on_tick=None) -> dict[str, Any]:
+def run(seed: int, params: dict[str, Any], parsed: list[tuple[int, str]]) -> dict[str, Any]:
     """Simulate the whole race with the ordered log ``parsed``; return the final state.
 
     The race runs on without input after the log ends, until it is over.
-    ``on_tick(state)``, when given, sees the state after every tick.
     """
     track = Track(Prng(seed), params)
     state = initial_state(params)
@@ -232,8 +230,6 @@ def run(seed: int, params: dict[str, Any], parsed: list[tuple[int, str]],
             raise MoveRejected("invalid_moves", "steer leaves the track", i)
         i += action is not None
         state = after
-        if on_tick is not None:
-            on_tick(state)
     if i < len(parsed):
         raise MoveRejected("invalid_moves", "move after the race ended", i)
     return state

@@ -1,0 +1,341 @@
+/* The racing (竞速) canvas client: mobile-first, swipe / tap a half / arrows + A-D.
+ * It runs the same seeded rules as the server (rules.js, prng.js) at the fixed
+ * tick rate on requestAnimationFrame and records each steer as {k: tick, a};
+ * the server replays that log to the end of the race.
+ *   var ctl = HudongGames.racing.start(el, {seed, params}, {onGameOver: fn});
+ *   ctl.state() -> {ticks, lane, lives, distance, pickups, crashes, score, over,
+ *                   finished, moves}; ctl.steer('L'); ctl.destroy();
+ */
+(function (root, factory) {
+  var node = typeof module !== 'undefined' && module.exports;
+  var api = factory(node ? require('./rules.js') : root.HudongGames.racingRules,
+                    node ? require('../prng.js').Prng : root.HudongPrng.Prng);
+  if (node) module.exports = api;
+  if (root) {
+    root.HudongGames = root.HudongGames || {};
+    root.HudongGames.racing = api;
+  }
+})(typeof window !== 'undefined' ? window : null, function (rules, Prng) {
+  'use strict';
+
+  var BG = '#2f3b2f', ROAD = '#4a4f57', LINE = '#f2f2f2', INK = '#ffffff';
+  var CAR = '#e53950', GLASS = '#bfe3ff', BLOCK = '#f46b36', COIN = '#f7d933';
+  var HEADER = 48, VIEW_ROWS = 6, MAX_STEP_MS = 100, OVER_MS = 500, SWIPE_PX = 24;
+  var KEYS = { ArrowLeft: 'L', ArrowRight: 'R', a: 'L', d: 'R', A: 'L', D: 'R' };
+
+  function now() { return performance.now(); }
+
+  function roundRect(ctx, x, y, w, h, r) {
+    ctx.beginPath();
+    ctx.moveTo(x + r, y);
+    ctx.arcTo(x + w, y, x + w, y + h, r);
+    ctx.arcTo(x + w, y + h, x, y + h, r);
+    ctx.arcTo(x, y + h, x, y, r);
+    ctx.arcTo(x, y, x + w, y, r);
+    ctx.closePath();
+  }
+
+  /* Compute the canvas size and the track geometry for the container. */
+  function layout(container, lanes) {
+    var w = container.clientWidth || window.innerWidth || 360;
+    var h = container.clientHeight || Math.round(Math.min(w * 1.6, window.innerHeight || w * 1.6));
+    var pad = Math.max(8, Math.round(w * 0.04));
+    var trackW = Math.min(w - 2 * pad, (h - HEADER) * 0.75);
+    var laneW = trackW / lanes, rowPx = (h - HEADER - pad) / (VIEW_ROWS + 1.2);
+    var carH = Math.min(laneW * 0.9, rowPx);
+    var carY = h - pad - carH;  // the top of the car: the row line it crosses
+    return { w: w, h: h, pad: pad, x0: Math.round((w - trackW) / 2), trackW: trackW,
+             laneW: laneW, carH: carH, carY: carY, item: Math.min(laneW * 0.7, rowPx * 0.6),
+             scale: rowPx / rules.ROW_MM };  // px per mm
+  }
+
+  function drawImage(ctx, img, x, y, w, h) {
+    if (!img) return false;
+    ctx.drawImage(img, x, y, w, h);
+    return true;
+  }
+
+  /* Draw the road, its scrolling lane markings (or the brand's track image). */
+  function drawRoad(ctx, geo, lanes, pos, img) {
+    var top = HEADER, hgt = geo.h - HEADER, shift = (pos * geo.scale) % hgt;
+    ctx.fillStyle = ROAD;
+    ctx.fillRect(geo.x0, top, geo.trackW, hgt);
+    if (img) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(geo.x0, top, geo.trackW, hgt);
+      ctx.clip();
+      drawImage(ctx, img, geo.x0, top + shift - hgt, geo.trackW, hgt);
+      drawImage(ctx, img, geo.x0, top + shift, geo.trackW, hgt);
+      ctx.restore();
+      return;
+    }
+    var dash = rules.ROW_MM * geo.scale / 2;
+    ctx.strokeStyle = LINE;
+    ctx.lineWidth = 3;
+    ctx.setLineDash([dash * 0.6, dash * 0.4]);
+    ctx.lineDashOffset = -((pos * geo.scale) % dash);
+    for (var i = 1; i < lanes; i++) {
+      ctx.beginPath();
+      ctx.moveTo(geo.x0 + i * geo.laneW, top);
+      ctx.lineTo(geo.x0 + i * geo.laneW, geo.h);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+  }
+
+  function drawObstacle(ctx, x, y, s, img) {
+    if (drawImage(ctx, img, x, y, s, s)) return;
+    roundRect(ctx, x, y + s * 0.25, s, s * 0.5, s * 0.08);
+    ctx.fillStyle = BLOCK;
+    ctx.fill();
+    ctx.fillStyle = INK;
+    for (var i = 0; i < 3; i++) ctx.fillRect(x + s * (0.12 + i * 0.3), y + s * 0.3, s * 0.14, s * 0.4);
+  }
+
+  function drawPickup(ctx, x, y, s, img) {
+    if (drawImage(ctx, img, x, y, s, s)) return;
+    ctx.beginPath();
+    ctx.arc(x + s / 2, y + s / 2, s * 0.32, 0, 2 * Math.PI);
+    ctx.fillStyle = COIN;
+    ctx.fill();
+    ctx.strokeStyle = '#c79a00';
+    ctx.lineWidth = Math.max(2, s * 0.06);
+    ctx.stroke();
+  }
+
+  function drawCar(ctx, x, y, w, h, img) {
+    if (drawImage(ctx, img, x, y, w, h)) return;
+    roundRect(ctx, x + w * 0.15, y, w * 0.7, h, w * 0.14);
+    ctx.fillStyle = CAR;
+    ctx.fill();
+    roundRect(ctx, x + w * 0.25, y + h * 0.2, w * 0.5, h * 0.22, w * 0.06);
+    ctx.fillStyle = GLASS;
+    ctx.fill();
+  }
+
+  /* Draw the rows in view: obstacles, and pick-ups not collected yet. */
+  function drawRows(ctx, geo, track, pos, taken, images) {
+    var s = geo.item, first = Math.max(1, Math.floor(pos / rules.ROW_MM) - 1);
+    for (var r = first; r <= first + VIEW_ROWS + 2; r++) {
+      var y = geo.carY - (r * rules.ROW_MM - pos) * geo.scale - s / 2;
+      if (y < HEADER - s || y > geo.h) continue;
+      track.row(r).forEach(function (cell, lane) {
+        var x = geo.x0 + lane * geo.laneW + (geo.laneW - s) / 2;
+        if (cell === rules.OBSTACLE) drawObstacle(ctx, x, y, s, images.obstacle);
+        else if (cell === rules.PICKUP && !taken[r + ',' + lane]) drawPickup(ctx, x, y, s, images.pickup);
+      });
+    }
+  }
+
+  /* Draw the score (or the clock and the metres to go) and the lives left. */
+  function drawHeader(ctx, geo, state, params) {
+    ctx.fillStyle = BG;
+    ctx.fillRect(0, 0, geo.w, HEADER);
+    ctx.fillStyle = INK;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'left';
+    ctx.font = 'bold 18px sans-serif';
+    var text = params.score_mode === 'time'
+      ? '\u7528\u65f6 ' + (rules.durationMs(state, params) / 1000).toFixed(1) + 's  ' +  // 用时
+        Math.max(0, params.course_length - rules.distanceM(state)) + 'm'
+      : '\u5f97\u5206 ' + rules.scoreOf(state, params);  // 得分
+    ctx.fillText(text, geo.pad, HEADER / 2);
+    ctx.textAlign = 'right';
+    ctx.fillStyle = '#ff5a6e';
+    ctx.fillText(new Array(state.lives + 1).join('\u2665'), geo.w - geo.pad, HEADER / 2);
+  }
+
+  function drawOver(ctx, geo, finished) {
+    ctx.fillStyle = 'rgba(0, 0, 0, 0.45)';
+    ctx.fillRect(0, HEADER, geo.w, geo.h - HEADER);
+    ctx.fillStyle = INK;
+    ctx.textAlign = 'center';
+    ctx.font = 'bold 28px sans-serif';
+    ctx.fillText(finished ? '\u5b8c\u6210!' : '\u6e38\u620f\u7ed3\u675f', geo.w / 2, geo.h / 2);  // 完成! 游戏结束
+  }
+
+  function loadImages(skins, onload) {
+    var images = {};
+    Object.keys(skins).forEach(function (k) {
+      if (!skins[k] || typeof Image === 'undefined') return;
+      var img = new Image();
+      img.onload = function () { images[k] = img; onload(); };
+      img.src = skins[k];
+    });
+    return images;
+  }
+
+  /* Listen for steers: a swipe, a tap on either half, a click, arrows or A/D.
+   * Return the function that stops listening. */
+  function bindInput(canvas, steer) {
+    var touch = null, active = { passive: false };
+    function side(x) {
+      var rect = canvas.getBoundingClientRect();
+      return x - rect.left < rect.width / 2 ? 'L' : 'R';
+    }
+    function swipe(p) {
+      var dx = p.clientX - touch.x;
+      if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < Math.abs(p.clientY - touch.y)) return false;
+      touch.swiped = true;
+      steer(dx > 0 ? 'R' : 'L');
+      return true;
+    }
+    function onTouchStart(e) {
+      e.preventDefault();
+      var p = e.touches[0];
+      touch = p ? { x: p.clientX, y: p.clientY, swiped: false } : null;
+    }
+    function onTouchMove(e) {
+      e.preventDefault();
+      if (touch && e.touches[0] && !touch.swiped) swipe(e.touches[0]);
+    }
+    function onTouchEnd(e) {
+      e.preventDefault();
+      var p = e.changedTouches[0];
+      if (touch && p && !touch.swiped && !swipe(p)) steer(side(touch.x));
+      touch = null;
+    }
+    function onMouseDown(e) { steer(side(e.clientX)); }
+    function onKey(e) {
+      var a = KEYS[e.key], el = e.target;
+      if (!a || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (el && (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable)) return;
+      e.preventDefault();
+      steer(a);
+    }
+    var on = [['touchstart', onTouchStart], ['touchmove', onTouchMove], ['touchend', onTouchEnd]];
+    on.forEach(function (h) { canvas.addEventListener(h[0], h[1], active); });
+    canvas.addEventListener('mousedown', onMouseDown);
+    document.addEventListener('keydown', onKey);
+    return function () {
+      on.forEach(function (h) { canvas.removeEventListener(h[0], h[1], active); });
+      canvas.removeEventListener('mousedown', onMouseDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }
+
+  /* Create the game canvas in container; return {canvas, resize(), draw(state, alpha)}.
+   * taken holds the "row,lane" keys of collected pick-ups (not drawn). */
+  function makeView(container, params, track, taken) {
+    var canvas = document.createElement('canvas');
+    canvas.id = 'game-canvas';
+    canvas.style.display = 'block';
+    canvas.style.touchAction = 'none';
+    container.appendChild(canvas);
+    var ctx = canvas.getContext('2d'), geo = null, dpr = 1, shown = null, shownLane = null;
+    var images = loadImages(params.skins, function () { if (shown) draw(shown, 0); });
+
+    function resize() {
+      dpr = Math.min(3, window.devicePixelRatio || 1);
+      geo = layout(container, params.lanes);
+      canvas.style.width = geo.w + 'px';
+      canvas.style.height = geo.h + 'px';
+      canvas.width = Math.round(geo.w * dpr);
+      canvas.height = Math.round(geo.h * dpr);
+      if (shown) draw(shown, 0);
+    }
+
+    /* Draw state, alpha of the way to its next tick (smooth scrolling between ticks). */
+    function draw(state, alpha) {
+      shown = state;
+      var pos = state.over ? state.pos
+        : state.pos + rules.speedAt(params, state.ramp) * alpha / params.tick_rate;
+      shownLane = shownLane === null ? state.lane : shownLane + (state.lane - shownLane) * 0.35;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = BG;
+      ctx.fillRect(0, 0, geo.w, geo.h);
+      drawRoad(ctx, geo, params.lanes, pos, images.track);
+      drawRows(ctx, geo, track, pos, taken, images);
+      var blink = state.ticks < state.invulnerable_until && Math.floor(state.ticks / 3) % 2;
+      if (!blink) drawCar(ctx, geo.x0 + shownLane * geo.laneW, geo.carY, geo.laneW, geo.carH, images.car);
+      drawHeader(ctx, geo, state, params);
+      if (state.over) drawOver(ctx, geo, state.finished);
+    }
+
+    return { canvas: canvas, resize: resize, draw: draw };
+  }
+
+  function start(container, session, hooks) {
+    var params = rules.withDefaults(session.params);
+    var track = new rules.Track(new Prng(session.seed), params);
+    var state = rules.initialState(params), moves = [], taken = {}, pending = null;
+    var tickMs = 1000 / params.tick_rate, acc = 0, last = null;
+    var destroyed = false, frame = null, overTimer = null;
+    var view = makeView(container, params, track, taken), canvas = view.canvas;
+    hooks = hooks || {};
+
+    /* Run one tick of the rules with the pending steer, recording it when it counts. */
+    function tick() {
+      var k = state.ticks, action = pending;
+      pending = null;
+      var next = action && rules.step(state, action, track, params);
+      if (next) moves.push({ k: k, a: action });
+      else next = rules.step(state, null, track, params);
+      next.events.forEach(function (e) { if (e.kind === 'pickup') taken[e.row + ',' + e.lane] = true; });
+      state = next;
+    }
+
+    function loop() {
+      frame = null;
+      if (destroyed) return;
+      var t = now();
+      acc += last === null ? 0 : Math.min(MAX_STEP_MS, t - last);  // a hidden tab pauses
+      last = t;
+      while (acc >= tickMs && !state.over) {
+        tick();
+        acc -= tickMs;
+      }
+      view.draw(state, Math.min(1, acc / tickMs));
+      if (state.over) overTimer = setTimeout(finish, OVER_MS);
+      else frame = requestAnimationFrame(loop);
+    }
+
+    function finish() {
+      overTimer = null;
+      if (destroyed || !hooks.onGameOver) return;
+      hooks.onGameOver({ moves: moves.slice(), score: rules.scoreOf(state, params) });
+    }
+
+    /* Queue steer a for the next tick unless it is too soon, doubled or off the track. */
+    function steer(a) {
+      if (destroyed || state.over || pending || (a !== 'L' && a !== 'R')) return false;
+      var lane = state.lane + (a === 'L' ? -1 : 1);
+      if (lane < 0 || lane >= params.lanes || !rules.paced(moves, state.ticks, params)) return false;
+      pending = a;
+      return true;
+    }
+
+    var unbind = bindInput(canvas, steer);
+    window.addEventListener('resize', view.resize);
+    view.resize();
+    view.draw(state, 0);
+    frame = requestAnimationFrame(loop);
+
+    function destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      if (overTimer !== null) clearTimeout(overTimer);
+      if (frame !== null) cancelAnimationFrame(frame);
+      unbind();
+      window.removeEventListener('resize', view.resize);
+      if (canvas.parentNode) canvas.parentNode.removeChild(canvas);
+    }
+
+    return {
+      state: function () {
+        var pub = rules.publicState(state);
+        pub.lane = state.lane;
+        pub.score = rules.scoreOf(state, params);
+        pub.over = state.over;
+        pub.finished = state.finished;
+        pub.moves = moves.slice();
+        return pub;
+      },
+      steer: steer,
+      destroy: destroy
+    };
+  }
+
+  return { start: start };
+});
