@@ -30,9 +30,13 @@ class CampaignPublicSchema(Schema):
     branding = fields.Dict()
     rules_text = fields.String()
     schedule = fields.Dict()
-    prizes = fields.List(fields.Dict())
+    prizes = fields.List(fields.Dict(), metadata={"description": "lottery prizes: id, name, image"})
     plays_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
     boards = fields.List(fields.String())
+    draws_left = fields.Integer()
+    claimable = fields.List(fields.Dict(), metadata={
+        "description": "coupon batches open to claim: batch_id, title, value_text, left"})
+    player = fields.Dict(allow_none=True, metadata={"description": "me: id, nickname"})
 
 
 class StartSessionSchema(Schema):
