@@ -7,7 +7,8 @@ from engine.models.event import Event
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
 from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
+from engine.models.standing import FinalStanding, PeriodClose
 
 __all__ = ["AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon", "CouponBatch",
-           "Draw", "DrawCredit", "Event", "Marketer", "PlaySession", "Player", "Prize", "PrizeDay",
-           "RewardRule", "Score"]
+           "Draw", "DrawCredit", "Event", "FinalStanding", "Marketer", "PeriodClose",
+           "PlaySession", "Player", "Prize", "PrizeDay", "RewardRule", "Score"]

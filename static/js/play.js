@@ -5,7 +5,9 @@
   var slug = data.slug;
   var $ = function (id) { return document.getElementById(id); };
   var session = null, ctl = null, period = (data.boards && data.boards[0]) || 'all';
-  var myId = null, socket = null, finishing = false;
+  var myId = data.player ? data.player.id : null, socket = null, finishing = false;
+  var liveBoards = 0;  // live boards received: an API answer asked before one is stale
+  var liveVersion = {};  // newest version seen per period: pushes from two processes may cross
 
   function toast(text) {
     var el = $('toast');
@@ -94,16 +96,30 @@
   }
 
   function loadBoard() {
+    var seen = liveBoards;
     api('/api/v1/campaigns/' + slug + '/leaderboard?limit=20&period=' + period).then(function (b) {
-      renderBoard(b); renderMe(b.me);
+      if (liveBoards === seen) renderBoard(b);
+      renderMe(b.me);
     }).catch(function () {});
+  }
+
+  function renderLiveBoard(board) {
+    if (!board || board.period !== period || board.version < (liveVersion[period] || 0)) return;
+    liveVersion[period] = board.version;
+    liveBoards++;
+    renderBoard(board);
+    $('leaderboard').dataset.live = 'on';
   }
 
   function connectLive() {
     if (!window.io) return;
     socket = window.io('/live', { transports: ['polling', 'websocket'] });
-    socket.on('connect', function () { socket.emit('join', { campaign: slug, period: period }); });
-    socket.on('leaderboard', renderBoard);
+    socket.on('connect', function () {
+      liveVersion = {};  // a new connection starts from the server's current version
+      socket.emit('join', { campaign: slug, period: period });
+    });
+    socket.on('leaderboard', renderLiveBoard);
+    socket.on('disconnect', function () { $('leaderboard').dataset.live = 'off'; });
     socket.on('my_rank', function (m) { if (m.period === period) renderMe(m); });
   }
 

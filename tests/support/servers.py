@@ -14,6 +14,15 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _control_socket_args() -> list[str]:
+    # recent gunicorn opens a control socket at one fixed path per user by default;
+    # several live servers at once would fight over it, and tests never need it
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return (["--no-control-socket"]
+            if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else [])
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
@@ -38,7 +47,8 @@ class LiveServer:
         self._log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
-             "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"],
+             "-b", f"127.0.0.1:{self.port}", "--timeout", "60", *_control_socket_args(),
+             "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,0 +1,70 @@
+"""Background jobs on rq, sharing the app's Redis: the queue and its jobs.
+
+Run a worker with ``flask jobs worker``; it runs jobs in-process (no fork)
+inside the app context and, with its scheduler, the hourly period close.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import redis
+from rq import Queue, SimpleWorker
+
+from engine.clock import utcnow
+from engine.extensions import redis_store
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "hudong"
+CLOSE_JOB_ID = "close-periods"
+
+
+def connection() -> redis.Redis:
+    """Return a bytes-mode client on the app's Redis (rq stores pickles)."""
+    return redis.Redis.from_url(redis_store.url)
+
+
+def queue() -> Queue:
+    """Return the app's job queue."""
+    return Queue(QUEUE_NAME, connection=connection())
+
+
+def next_hour(now: datetime) -> datetime:
+    """Return a few seconds past the next full hour (periods end on the hour)."""
+    return now.replace(minute=0, second=5, microsecond=0) + timedelta(hours=1)
+
+
+def close_periods_job(reschedule: bool = True) -> int:
+    """Close every ended period; schedule the next run; return how many closed."""
+    from engine.period_close import close_due
+
+    closed = close_due()
+    if reschedule:
+        schedule_close(next_hour(utcnow()))
+    return len(closed)
+
+
+def close_job_id(at: datetime | None) -> str:
+    """Return the job id of the close run at ``at`` (one per hour), or of the run now."""
+    return f"{CLOSE_JOB_ID}-{at:%Y%m%dT%H}" if at else f"{CLOSE_JOB_ID}-now"
+
+
+def schedule_close(at: datetime | None = None):
+    """Enqueue the period close now or at ``at``, at most once per slot."""
+    q = queue()
+    job_id = close_job_id(at)
+    existing = q.fetch_job(job_id)
+    if existing is not None:
+        if existing.get_status(refresh=True) in ("queued", "scheduled", "started", "deferred"):
+            return existing
+        existing.delete()
+    if at is None:
+        return q.enqueue(close_periods_job, job_id=job_id)
+    return q.enqueue_at(at, close_periods_job, job_id=job_id)
+
+
+def run_worker(burst: bool = False) -> bool:
+    """Work the queue in this process until stopped (or until empty with ``burst``)."""
+    worker = SimpleWorker([queue()], connection=connection())
+    return worker.work(burst=burst, with_scheduler=not burst, logging_level="INFO")

@@ -1,0 +1,172 @@
+"""Close leaderboard periods: freeze final standings, award rank prizes once.
+
+Closing is idempotent and resumable. Freezing writes the period's row and
+all its standings in one transaction (a unique bucket: a second run finds
+it). Each rank prize carries an award key, so a run that crashed halfway and
+runs again issues only what is missing. Standings are computed from the
+``scores`` table, the source of truth, with the boards' own tie rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import standings
+from engine.clock import as_utc, local_day, to_ms, utcnow
+from engine.events import record_event
+from engine.extensions import db
+from engine.leaderboard import period_key
+from engine.models import Campaign, CouponBatch, FinalStanding, PeriodClose, RewardRule, Score
+from engine.rewards.awards import award_once
+
+log = logging.getLogger(__name__)
+CLOSABLE = ("live", "paused", "ended")
+
+
+def period_bounds(campaign: Campaign, period: str, key: str) -> tuple[datetime, datetime]:
+    """Return the UTC start and end of a daily or weekly bucket in the campaign's zone."""
+    zone = ZoneInfo(campaign.timezone)
+    if period == "daily":
+        first = date.fromisoformat(key)
+        last = first + timedelta(days=1)
+    elif period == "weekly":
+        year, week = key.split("-W")
+        first = date.fromisocalendar(int(year), int(week), 1)
+        last = first + timedelta(days=7)
+    else:
+        raise ValueError(f"period {period!r} has no bounds")
+    return (as_utc(datetime.combine(first, time.min, tzinfo=zone)),
+            as_utc(datetime.combine(last, time.min, tzinfo=zone)))
+
+
+def due_periods(campaign: Campaign, now: datetime) -> Iterator[tuple[str, str]]:
+    """Yield every ended period of the campaign that may hold scores."""
+    first, last = db.session.execute(
+        select(func.min(Score.created_at), func.max(Score.created_at))
+        .where(Score.campaign_id == campaign.id)).one()
+    if first is None:
+        return
+    seen: set[tuple[str, str]] = set()
+    day = local_day(first, campaign.timezone)
+    # no period after the last score holds anything to freeze
+    until = min(local_day(now, campaign.timezone), local_day(last, campaign.timezone))
+    while day <= until:
+        moment = as_utc(datetime.combine(day, time(12), tzinfo=ZoneInfo(campaign.timezone)))
+        for period in ("daily", "weekly"):
+            key = period_key(period, moment, campaign.timezone)
+            if (period, key) not in seen and period_bounds(campaign, period, key)[1] <= now:
+                seen.add((period, key))
+                yield period, key
+        day += timedelta(days=1)
+    if campaign.ends_at and as_utc(campaign.ends_at) <= now:
+        yield "all", "all"
+
+
+def final_ranking(campaign: Campaign, period: str, key: str) -> list[tuple[int, int, datetime]]:
+    """Return (player, best score, reached at) in rank order for one bucket."""
+    query = select(Score.player_id, Score.score, Score.created_at).where(
+        Score.campaign_id == campaign.id).order_by(Score.created_at, Score.id)
+    if period != "all":
+        start, end = period_bounds(campaign, period, key)
+        query = query.where(Score.created_at >= start, Score.created_at < end)
+    ascending = standings.is_ascending(campaign)
+    best: dict[int, tuple[int, datetime]] = {}
+    for player_id, score, reached in db.session.execute(query):
+        held = best.get(player_id)
+        if held is None or (score < held[0] if ascending else score > held[0]):
+            best[player_id] = (score, reached)
+    sign = 1 if ascending else -1
+    # the boards' tie rule: equal scores go to whoever reached them first
+    order = sorted(best.items(), key=lambda kv: (sign * kv[1][0], to_ms(kv[1][1]), kv[0]))
+    return [(player_id, score, reached) for player_id, (score, reached) in order]
+
+
+def freeze(campaign: Campaign, period: str, key: str) -> PeriodClose:
+    """Write the period's final standings once; return its close row."""
+    found = _close_row(campaign.id, period, key)
+    if found is not None:
+        return found
+    ranking = final_ranking(campaign, period, key)
+    close = PeriodClose(campaign_id=campaign.id, period=period, period_key=key,
+                        status="frozen", players=len(ranking), frozen_at=utcnow())
+    try:
+        db.session.add(close)
+        db.session.flush()
+        rows = [{"close_id": close.id, "player_id": pid, "rank": rank, "score": score,
+                 "reached_at": reached}
+                for rank, (pid, score, reached) in enumerate(ranking, start=1)]
+        for start in range(0, len(rows), 1000):
+            db.session.execute(insert(FinalStanding), rows[start:start + 1000])
+        db.session.commit()
+    except IntegrityError:  # another worker froze it first
+        db.session.rollback()
+        return _close_row(campaign.id, period, key)
+    return close
+
+
+def _close_row(campaign_id: int, period: str, key: str) -> PeriodClose | None:
+    return db.session.scalar(select(PeriodClose).where(
+        PeriodClose.campaign_id == campaign_id, PeriodClose.period == period,
+        PeriodClose.period_key == key))
+
+
+def award_rank_prizes(campaign: Campaign, close: PeriodClose) -> int:
+    """Issue every rank prize of a frozen period; return how many were new."""
+    rules = db.session.scalars(select(RewardRule).where(
+        RewardRule.campaign_id == campaign.id, RewardRule.trigger == "rank",
+        RewardRule.period == close.period).order_by(RewardRule.id)).all()
+    issued = 0
+    for rule in rules:
+        batch = db.session.get(CouponBatch, rule.batch_id)
+        winners = db.session.scalars(select(FinalStanding).where(
+            FinalStanding.close_id == close.id,
+            FinalStanding.rank.between(rule.rank_from or 1, rule.rank_to or rule.rank_from or 1))
+            .order_by(FinalStanding.rank)).all()
+        for standing in winners:
+            key = f"rank:{rule.id}:{close.period}:{close.period_key}:p:{standing.player_id}"
+            if award_once(campaign, batch, standing.player_id, "rank", key):
+                issued += 1
+            db.session.commit()  # each prize is durable on its own: a crash resumes here
+    return issued
+
+
+def close_period(campaign: Campaign, period: str, key: str) -> PeriodClose:
+    """Freeze and award one period; running it again changes nothing."""
+    close = freeze(campaign, period, key)
+    if close.status == "closed":
+        return close
+    issued = award_rank_prizes(campaign, close)
+    close.status, close.closed_at = "closed", utcnow()
+    close.awarded += issued
+    record_event("period_closed", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 period=period, period_key=key, players=close.players, awarded=issued)
+    db.session.commit()
+    log.info("closed %s %s/%s: %s players, %s prizes", campaign.slug, period, key,
+             close.players, issued)
+    return close
+
+
+def close_due(now: datetime | None = None,
+              progress: Callable[[Campaign, str, str, PeriodClose], None] | None = None
+              ) -> list[PeriodClose]:
+    """Close every ended, unclosed period of every campaign; return what was closed."""
+    now = now or utcnow()
+    closed = []
+    for campaign in db.session.scalars(select(Campaign).where(Campaign.status.in_(CLOSABLE))
+                                       .order_by(Campaign.id)).all():
+        done = {(c.period, c.period_key) for c in db.session.scalars(select(PeriodClose).where(
+            PeriodClose.campaign_id == campaign.id, PeriodClose.status == "closed"))}
+        for period, key in due_periods(campaign, now):
+            if (period, key) in done:
+                continue
+            close = close_period(campaign, period, key)
+            closed.append(close)
+            if progress:
+                progress(campaign, period, key, close)
+    return closed

@@ -1,0 +1,58 @@
+"""The play page in a phone browser: play a game, see the score live elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine.demo import seed_demo
+from engine.extensions import db
+from engine.models import Score
+
+# this cycle ends a default 4x4 game fastest (about 120 presses, rarely over 260)
+KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight")
+MAX_PRESSES = 500
+# the client drops moves sooner than 60 ms after the last one
+PRESS_GAP_MS = 70
+WAIT_MS = 15_000
+
+
+@pytest.mark.browser
+def test_a_finished_game_shows_the_server_score_and_reaches_another_phone_live(
+        app, live_server, phone):
+    seed_demo()
+    url = f"{live_server.url}/c/demo-synthesis"
+
+    watcher = phone()
+    watcher.goto(url)
+    board = watcher.locator("#leaderboard")
+    expect(board).to_have_attribute("data-live", "on", timeout=WAIT_MS)  # joined /live
+    watcher.evaluate("window.__sameDocument = true")
+
+    player = phone()
+    player.goto(url)
+    expect(player.locator("#start")).to_be_enabled()
+    player.locator("#start").click()
+    expect(player.locator("#game canvas")).to_be_visible()
+    result = player.locator("#result")
+    for press in range(MAX_PRESSES):
+        if result.is_visible():
+            break
+        player.keyboard.press(KEYS[press % len(KEYS)])
+        player.wait_for_timeout(PRESS_GAP_MS)
+    expect(result).to_be_visible(timeout=WAIT_MS)
+
+    # the overlay appears once the finish call answered: the score row exists
+    stored = db.session.scalars(select(Score)).all()
+    db.session.rollback()
+    assert len(stored) == 1
+    score, player_id = stored[0].score, stored[0].player_id
+    assert score > 0
+    expect(player.locator("#result-score")).to_have_text(str(score))
+    expect(player.locator("#result-rank")).to_contain_text("1")
+
+    entry = board.locator(f'li[data-player-id="{player_id}"]')
+    expect(entry.locator(".score")).to_have_text(str(score), timeout=WAIT_MS)
+    expect(entry.locator(".rank")).to_have_text("1")
+    assert watcher.evaluate("window.__sameDocument === true")  # pushed, not reloaded

@@ -1,0 +1,273 @@
+"""Live push over Socket.IO, with real clients against real server processes.
+
+Every server here is a gunicorn+gevent process sharing the test database and
+Redis, so pushes travel through the Redis message queue exactly as in
+production. Waits are bounded queue reads, never sleeps.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import select
+
+from engine.extensions import db
+from engine.models import Score
+from tests.conftest import server_env
+from tests.factories import make_campaign
+from tests.support.play import auto_moves
+from tests.support.servers import LiveServer
+
+FAST = {"min_move_interval_ms": 0}
+NAMESPACE = "/live"
+WAIT_S = 10.0
+
+
+class LiveClient:
+    """A Socket.IO client on ``/live`` that queues every event it receives."""
+
+    EVENTS = ("leaderboard", "my_rank", "error")
+
+    def __init__(self, url: str, cookie: str | None = None):
+        self.sio = socketio.Client(reconnection=False)
+        self.inbox: dict[str, queue.Queue] = {name: queue.Queue() for name in self.EVENTS}
+        for name, box in self.inbox.items():
+            self.sio.on(name, box.put, namespace=NAMESPACE)
+        self.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"],
+                         headers={"Cookie": cookie} if cookie else {}, wait_timeout=WAIT_S)
+
+    def join(self, *args) -> None:
+        """Emit ``join`` with ``args`` as its payload (none, one, or malformed)."""
+        self.sio.emit("join", args[0] if len(args) == 1 else (args or None), namespace=NAMESPACE)
+
+    def next(self, event: str, timeout: float = WAIT_S) -> dict:
+        """Return the next ``event`` received, waiting at most ``timeout`` seconds."""
+        try:
+            return self.inbox[event].get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no {event!r} event within {timeout}s") from None
+
+    def until(self, event: str, accept, timeout: float = WAIT_S) -> tuple[dict, list[dict]]:
+        """Return the first ``event`` that ``accept`` takes, and every one seen before it."""
+        deadline = time.monotonic() + timeout
+        seen: list[dict] = []
+        while True:
+            body = self.next(event, max(0.01, deadline - time.monotonic()))
+            if accept(body):
+                return body, seen
+            seen.append(body)
+
+    def close(self) -> None:
+        """Disconnect and stop the client's background tasks."""
+        self.sio.disconnect()
+        self.sio.shutdown()
+
+
+class HttpPlayer:
+    """A browser-like player on one server: its own cookie jar, plays over HTTP."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url
+        self.http = requests.Session()
+
+    def visit(self, slug: str) -> None:
+        """Open the play page, which makes this browser a player of the brand."""
+        assert self.http.get(f"{self.base}/c/{slug}", timeout=WAIT_S).status_code == 200
+
+    def open(self, slug: str) -> dict:
+        """Open a play session and return it."""
+        resp = self.http.post(f"{self.base}/api/v1/campaigns/{slug}/sessions", json={},
+                              timeout=WAIT_S)
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    def finish(self, opened: dict, count: int = 20) -> dict:
+        """Finish ``opened`` with an honest log of ``count`` moves; return the answer."""
+        moves, score = auto_moves(opened["seed"], FAST, count=count)
+        resp = self.http.post(f"{self.base}/api/v1/sessions/{opened['session_id']}/finish",
+                              json={"token": opened["token"], "moves": moves,
+                                    "client_score": score}, timeout=WAIT_S)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["score"] == score
+        return {**body, "session_id": opened["session_id"]}
+
+    def play(self, slug: str, count: int = 20) -> dict:
+        """Open and finish one game."""
+        return self.finish(self.open(slug), count)
+
+    @property
+    def cookie(self) -> str:
+        """Return the Cookie header this browser would send."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def player_of(session_id: str) -> int:
+    """Return the player id the server stored for a finished session."""
+    player_id = db.session.scalar(select(Score.player_id).where(Score.session_id == session_id))
+    db.session.rollback()  # hold no read transaction while the servers write
+    assert player_id is not None
+    return player_id
+
+
+def has_player(player_id: int, score: int | None = None):
+    """Return a predicate: the board lists ``player_id`` (with ``score``, if given)."""
+    def accept(board: dict) -> bool:
+        return any(e["player"]["id"] == player_id and score in (None, e["score"])
+                   for e in board["entries"])
+    return accept
+
+
+@pytest.fixture
+def closing():
+    """Collect things to close (or stop); close them last-in first-out after the test."""
+    with ExitStack() as stack:  # runs every callback even if one raises
+
+        def add(thing):
+            stack.callback(thing if callable(thing) else thing.close)
+            return thing
+
+        yield add
+
+
+def test_join_answers_at_once_with_the_current_board(app, live_server, closing):
+    campaign = make_campaign(game_params=FAST)
+    player = closing(HttpPlayer(live_server.url))
+    done = player.play(campaign.slug)
+    player_id = player_of(done["session_id"])
+    client = closing(LiveClient(live_server.url))
+
+    client.join({"campaign": campaign.slug, "period": "daily"})
+    board = client.next("leaderboard")
+
+    assert board["campaign"] == campaign.slug and board["period"] == "daily"
+    assert isinstance(board["period_key"], str) and board["period_key"]
+    assert isinstance(board["version"], int) and not isinstance(board["version"], bool)
+    [entry] = board["entries"]
+    assert (entry["rank"], entry["score"], entry["player"]["id"]) == (1, done["score"], player_id)
+    assert set(entry["player"]) == {"id", "nickname", "avatar"}
+
+
+def live_server_with(closing, env: dict[str, str]) -> LiveServer:
+    """Start a server that ``closing`` stops in its finally, after later-registered clients."""
+    server = LiveServer(env)
+    closing(server.stop)
+    return server.start()
+
+
+def test_push_reaches_clients_of_another_process(app, app_config, closing):
+    campaign = make_campaign(game_params=FAST)
+    server_a = live_server_with(closing, server_env(app_config))
+    server_b = live_server_with(closing, server_env(app_config))
+    watcher = closing(LiveClient(server_b.url))
+    watcher.join({"campaign": campaign.slug, "period": "all"})
+    first = watcher.next("leaderboard")
+    assert first["entries"] == []
+
+    player = closing(HttpPlayer(server_a.url))
+    done = player.play(campaign.slug)
+    player_id = player_of(done["session_id"])
+
+    pushed, _ = watcher.until("leaderboard", has_player(player_id, done["score"]))
+    assert pushed["campaign"] == campaign.slug and pushed["period"] == "all"
+    assert pushed["entries"][0]["rank"] == 1
+    assert pushed["version"] > first["version"]
+
+
+def test_a_burst_of_scores_is_coalesced(app, app_config, closing):
+    campaign = make_campaign(game_params=FAST)
+    server = live_server_with(closing, server_env(app_config, LIVE_PUSH_INTERVAL_MS=300))
+    watcher = closing(LiveClient(server.url))
+    watcher.join({"campaign": campaign.slug, "period": "all"})
+    first = watcher.next("leaderboard")
+    players = [closing(HttpPlayer(server.url)) for _ in range(10)]
+    opened = [player.open(campaign.slug) for player in players]
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(len(players)) as pool:
+        done = list(pool.map(lambda player, play: player.finish(play, 12), players, opened))
+    burst_s = time.monotonic() - began
+    ids = {player_of(d["session_id"]) for d in done}
+
+    last, before = watcher.until(
+        "leaderboard", lambda b: {e["player"]["id"] for e in b["entries"]} == ids)
+    pushes = [*before, last]
+    # a push already scheduled when the last score landed may still follow
+    try:
+        pushes.append(watcher.next("leaderboard", timeout=0.9))
+    except AssertionError:
+        pass
+
+    versions = [first["version"]] + [p["version"] for p in pushes]
+    assert versions == sorted(set(versions)), versions
+    assert burst_s < 0.9, f"finishing 10 games took {burst_s:.2f}s: not a burst"
+    # at most one push per 300 ms interval the burst spans, plus one straddling its end
+    assert len(pushes) <= int(burst_s / 0.3) + 2, (len(pushes), burst_s)
+
+
+def test_my_rank_reaches_only_the_players_own_sockets(app, live_server, closing):
+    campaign = make_campaign(game_params=FAST)
+    me, other = closing(HttpPlayer(live_server.url)), closing(HttpPlayer(live_server.url))
+    me.visit(campaign.slug)
+    other.visit(campaign.slug)
+    assert me.cookie and other.cookie and me.cookie != other.cookie
+    mine = closing(LiveClient(live_server.url, me.cookie))
+    theirs = closing(LiveClient(live_server.url, other.cookie))
+    for client in (mine, theirs):
+        client.join({"campaign": campaign.slug, "period": "all"})
+        client.next("leaderboard")
+
+    done = me.play(campaign.slug)
+    player_id = player_of(done["session_id"])
+
+    ranks = {}
+    while len(ranks) < 3:
+        got = mine.next("my_rank")
+        ranks[got["period"]] = got
+    assert ranks == {p: {"rank": 1, "score": done["score"], "period": p,
+                         "campaign": campaign.slug} for p in ("all", "daily", "weekly")}
+    # my_rank is emitted before the coalesced board push and the queue keeps order:
+    # once the other socket has the board, any my_rank for it would have come first
+    theirs.until("leaderboard", has_player(player_id, done["score"]))
+    assert theirs.inbox["my_rank"].empty()
+    mine.until("leaderboard", has_player(player_id, done["score"]))
+
+
+def test_malformed_joins_are_error_events_and_the_socket_survives(app, live_server, closing):
+    live = make_campaign(game_params=FAST)
+    draft = make_campaign(brand=live.brand, game_params=FAST, status="draft")
+    malformed = {  # name: (join arguments, error code)
+        "string": (("not-a-dict",), "validation_error"),
+        "list": (([{"campaign": live.slug}],), "validation_error"),
+        "no-payload": ((), "validation_error"),
+        "missing-campaign": (({"period": "all"},), "validation_error"),
+        "campaign-not-string": (({"campaign": 42},), "validation_error"),
+        "unknown-period": (({"campaign": live.slug, "period": "monthly"},), "validation_error"),
+        "unknown-campaign": (({"campaign": "no-such-campaign"},), "not_found"),
+        "draft-campaign": (({"campaign": draft.slug},), "not_found"),
+    }
+    client = closing(LiveClient(live_server.url))
+
+    for name, (payload, code) in malformed.items():
+        client.join(*payload)
+        error = client.next("error")
+        assert set(error) == {"code", "message", "fields"}, name
+        assert error["code"] == code, (name, error)
+        assert isinstance(error["message"], str) and error["message"], name
+        assert bool(error["fields"]) == (code == "validation_error"), (name, error)
+        assert client.inbox["leaderboard"].empty(), name
+
+    # the connection stays usable: a good join still answers
+    client.join({"campaign": live.slug})
+    board = client.next("leaderboard")
+    assert board["campaign"] == live.slug and board["period"] == "all"
+    assert client.inbox["error"].empty()
