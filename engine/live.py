@@ -13,7 +13,7 @@ import logging
 import time
 
 from flask import current_app, request
-from flask_socketio import Namespace, emit, join_room, leave_room
+from flask_socketio import Namespace, emit, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
@@ -109,19 +109,25 @@ class LiveNamespace(Namespace):
         try:
             payload = JoinSchema().load(data if isinstance(data, dict) else {})
         except ValidationError as exc:
-            emit("error", {"code": "validation_error", "message": "join 参数有误",
-                           "fields": exc.messages})
-            return
+            return _refuse("validation_error", "join 参数有误", exc.messages)
         campaign = db.session.scalar(select(Campaign).where(Campaign.slug == payload["campaign"]))
         if campaign is None or campaign.status == "draft":
-            emit("error", {"code": "not_found", "message": "活动不存在", "fields": {}})
-            return
+            return _refuse("not_found", "活动不存在")
+        # only the brand's own players watch its rooms (they opened the play page)
         player_id = player_id_for(campaign.brand_id)
-        for period in PERIODS:
-            leave_room(board_room(campaign.id, period))
+        if player_id is None:
+            return _refuse("forbidden", "请先打开活动页面")
+        for room in rooms():
+            if room.startswith("lb:"):
+                leave_room(room)
         join_room(board_room(campaign.id, payload["period"]))
-        if player_id is not None:
-            join_room(player_room(player_id))
+        join_room(player_room(player_id))
         version = int(redis_store.r.get(keys.live_version(campaign.id, payload["period"])) or 0)
         emit("leaderboard", board_payload(campaign, payload["period"], version))
         log.debug("sid %s joined %s/%s", request.sid, campaign.slug, payload["period"])
+        return None
+
+
+def _refuse(code: str, message: str, fields: dict | None = None) -> None:
+    """Answer the sender with an ``error`` event in the API.md shape."""
+    emit("error", {"code": code, "message": message, "fields": fields or {}})

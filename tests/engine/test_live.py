@@ -111,6 +111,13 @@ class HttpPlayer:
         self.http.close()
 
 
+def viewer(closing, base_url: str, slug: str) -> LiveClient:
+    """Return a client of a browser that opened the play page (a player of the brand)."""
+    browser = closing(HttpPlayer(base_url))
+    browser.visit(slug)
+    return closing(LiveClient(base_url, browser.cookie))
+
+
 def player_of(session_id: str) -> int:
     """Return the player id the server stored for a finished session."""
     player_id = db.session.scalar(select(Score.player_id).where(Score.session_id == session_id))
@@ -144,7 +151,7 @@ def test_join_answers_at_once_with_the_current_board(app, live_server, closing):
     player = closing(HttpPlayer(live_server.url))
     done = player.play(campaign.slug)
     player_id = player_of(done["session_id"])
-    client = closing(LiveClient(live_server.url))
+    client = closing(LiveClient(live_server.url, player.cookie))
 
     client.join({"campaign": campaign.slug, "period": "daily"})
     board = client.next("leaderboard")
@@ -168,7 +175,7 @@ def test_push_reaches_clients_of_another_process(app, app_config, closing):
     campaign = make_campaign(game_params=FAST)
     server_a = live_server_with(closing, server_env(app_config))
     server_b = live_server_with(closing, server_env(app_config))
-    watcher = closing(LiveClient(server_b.url))
+    watcher = viewer(closing, server_b.url, campaign.slug)
     watcher.join({"campaign": campaign.slug, "period": "all"})
     first = watcher.next("leaderboard")
     assert first["entries"] == []
@@ -186,7 +193,7 @@ def test_push_reaches_clients_of_another_process(app, app_config, closing):
 def test_a_burst_of_scores_is_coalesced(app, app_config, closing):
     campaign = make_campaign(game_params=FAST)
     server = live_server_with(closing, server_env(app_config, LIVE_PUSH_INTERVAL_MS=300))
-    watcher = closing(LiveClient(server.url))
+    watcher = viewer(closing, server.url, campaign.slug)
     watcher.join({"campaign": campaign.slug, "period": "all"})
     first = watcher.next("leaderboard")
     players = [closing(HttpPlayer(server.url)) for _ in range(10)]
@@ -245,6 +252,7 @@ def test_my_rank_reaches_only_the_players_own_sockets(app, live_server, closing)
 def test_malformed_joins_are_error_events_and_the_socket_survives(app, live_server, closing):
     live = make_campaign(game_params=FAST)
     draft = make_campaign(brand=live.brand, game_params=FAST, status="draft")
+    elsewhere = make_campaign(game_params=FAST)  # another brand
     malformed = {  # name: (join arguments, error code)
         "string": (("not-a-dict",), "validation_error"),
         "list": (([{"campaign": live.slug}],), "validation_error"),
@@ -254,8 +262,9 @@ def test_malformed_joins_are_error_events_and_the_socket_survives(app, live_serv
         "unknown-period": (({"campaign": live.slug, "period": "monthly"},), "validation_error"),
         "unknown-campaign": (({"campaign": "no-such-campaign"},), "not_found"),
         "draft-campaign": (({"campaign": draft.slug},), "not_found"),
+        "other-brand": (({"campaign": elsewhere.slug},), "forbidden"),
     }
-    client = closing(LiveClient(live_server.url))
+    client = viewer(closing, live_server.url, live.slug)
 
     for name, (payload, code) in malformed.items():
         client.join(*payload)
@@ -271,3 +280,11 @@ def test_malformed_joins_are_error_events_and_the_socket_survives(app, live_serv
     board = client.next("leaderboard")
     assert board["campaign"] == live.slug and board["period"] == "all"
     assert client.inbox["error"].empty()
+
+
+def test_a_socket_without_a_player_of_the_brand_cannot_watch(app, live_server, closing):
+    campaign = make_campaign(game_params=FAST)
+    stranger = closing(LiveClient(live_server.url))
+    stranger.join({"campaign": campaign.slug})
+    assert stranger.next("error")["code"] == "forbidden"
+    assert stranger.inbox["leaderboard"].empty()
