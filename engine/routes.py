@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from engine.api import admin_campaigns as admin_campaigns_api
+from engine.api import admin_rewards as admin_rewards_api
 from engine.api import campaigns as campaigns_api
 from engine.api import crm as crm_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.cli import register_cli
+from engine.cli_access import register_access_cli
 from engine.extensions import api, socketio
 from engine.live import NAMESPACE, LiveNamespace
 from engine.pages import bp as pages_bp
@@ -21,7 +24,10 @@ def register(app: Flask) -> None:
     api.register_blueprint(sessions_api.blp)
     api.register_blueprint(rewards_api.blp)
     api.register_blueprint(crm_api.blp)
+    api.register_blueprint(admin_campaigns_api.blp)
+    api.register_blueprint(admin_rewards_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     register_cli(app)
+    register_access_cli(app)
