@@ -105,9 +105,31 @@ class CouponExpired(DomainError):
     status, code, message = 410, "coupon_expired", "优惠券已过期"
 
 
+class CouponNotYetValid(DomainError):
+    status, code, message = 422, "coupon_not_yet_valid", "优惠券尚未到可用时间"
+
+
 class NoDrawsLeft(DomainError):
     status, code, message = 429, "no_draws_left", "今日抽奖次数已用完"
 
 
 class MissingScope(DomainError):
-    status, code, message = 403, "missing_scope", "API key lacks the scope for this call"
+    status, code, message = 403, "missing_scope", "API key 没有此操作的权限"
+
+
+class Unprocessable(DomainError):
+    """Say valid JSON breaks a rule (422); ``code`` says which."""
+
+    status, code, message = 422, "unprocessable", "内容不符合规则"
+
+
+class Conflict(DomainError):
+    """The request clashes with the object's state (409)."""
+
+    status, code, message = 409, "conflict", "与当前状态冲突"
+
+
+class ImportTooLarge(DomainError):
+    """An upload past the import limits (413)."""
+
+    status, code, message = 413, "too_large", "文件过大"

@@ -74,7 +74,8 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
             db.session.commit()
             raise NoPlaysLeft(retry_after=campaigns.seconds_to_local_midnight(campaign, now))
         play = PlaySession(id=uuid.uuid4().hex, campaign_id=campaign.id, player_id=player.id,
-                           seed=secrets.randbits(32), status="open", day_key=day,
+                           seed=secrets.randbits(32), game_params=campaign.game_params,
+                           status="open", day_key=day,
                            play_no=used + 1, created_at=now, expires_at=now + ttl)
         db.session.add(play)
         record_event("play_started", brand_id=campaign.brand_id, campaign_id=campaign.id,
@@ -157,7 +158,8 @@ def _replay(play: PlaySession, campaign: Campaign, moves: list, client_score: in
     game = get_game_type(campaign.game_type)
     try:
         moves = game.load_moves(moves)
-        result = game.replay(play.seed, campaign.game_params or {}, moves, elapsed_ms)
+        params = play.game_params if play.game_params is not None else campaign.game_params
+        result = game.replay(play.seed, params or {}, moves, elapsed_ms)
     except ValidationError as exc:
         _reject(play, campaign, "rejected", "invalid_moves", str(exc.messages)[:200])
         raise InvalidMoves(fields={"moves": exc.messages}) from None

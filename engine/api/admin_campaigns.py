@@ -1,8 +1,8 @@
 """Admin API for campaigns: list and create per brand, read, patch, publish, pause.
 
-The few rules of a campaign's life (slug unique, schedule in order, game
-locked while live, which status may follow which) sit in the small service
-functions below the schemas; the views only parse, call one and serialize.
+The rules of a campaign's life (slug unique, schedule in order, game locked
+while live, which status may follow which) live in ``engine.campaign_admin``;
+the views only parse, call one service function and serialize.
 """
 
 from __future__ import annotations
@@ -10,27 +10,18 @@ from __future__ import annotations
 import json
 import re
 
-from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns
+from engine import campaign_admin
 from engine.auth import marketer_required, owned_brand, owned_campaign
-from engine.clock import isoformat, utcnow
-from engine.extensions import db
-from engine.models import Brand, Campaign
-from engine.rewards.admin import Conflict, Unprocessable
 from engine.rewards.draws import DrawConfigSchema
 
 blp = Blueprint("admin_campaigns", __name__, url_prefix="/api/v1/admin",
                 description="Campaigns of the marketer's brands")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-# fields that change what a play session replays: frozen while players are playing
-GAME_FIELDS = ("game_type", "game_params")
 
 
 def _json_size(limit: int):
@@ -99,108 +90,6 @@ class CampaignPatchSchema(CampaignInSchema):
     """Any of the fields of a new campaign (loaded with ``partial=True``)."""
 
 
-# the service: what the views call
-
-
-def campaign_view(campaign: Campaign) -> dict:
-    """Return a campaign with every field, as the admin API shows it."""
-    brand = db.session.get(Brand, campaign.brand_id)
-    return {
-        "id": campaign.id, "brand": brand.slug, "slug": campaign.slug,
-        "status": campaign.status, "title": campaign.title, "game_type": campaign.game_type,
-        "game_params": campaign.game_params or {}, "branding": campaign.branding or {},
-        "rules_text": campaign.rules_text, "timezone": campaign.timezone,
-        "starts_at": isoformat(campaign.starts_at), "ends_at": isoformat(campaign.ends_at),
-        "plays_per_day": campaign.plays_per_day, "require_userinfo": campaign.require_userinfo,
-        "draw_config": campaign.draw_config or {}, "created_at": isoformat(campaign.created_at),
-        "updated_at": isoformat(campaign.updated_at),
-    }
-
-
-def _check_schedule(starts_at, ends_at) -> None:
-    if starts_at is not None and ends_at is not None and starts_at >= ends_at:
-        raise Unprocessable("结束时间必须晚于开始时间", code="invalid_schedule",
-                            fields={"ends_at": ["必须晚于 starts_at"]})
-
-
-def _slug_taken() -> Conflict:
-    db.session.rollback()
-    return Conflict("该活动链接名已被占用，请换一个", code="slug_taken",
-                    fields={"slug": ["已被占用"]})
-
-
-def create_draft(brand: Brand, fields: dict) -> dict:
-    """Create a draft campaign whose game parameters pass the game type's schema."""
-    _check_schedule(fields.get("starts_at"), fields.get("ends_at"))
-    try:
-        campaign = campaigns.create_campaign(brand, status="draft", **fields)
-        db.session.commit()
-    except IntegrityError:  # the slug's unique constraint: another campaign has it
-        raise _slug_taken() from None
-    return campaign_view(campaign)
-
-
-def update_campaign(campaign: Campaign, changes: dict) -> dict:
-    """Apply a partial change; a new game or its params are validated again."""
-    _check_schedule(changes.get("starts_at", campaign.starts_at),
-                    changes.get("ends_at", campaign.ends_at))
-    if any(k in changes for k in GAME_FIELDS):
-        game_type = changes.get("game_type", campaign.game_type)
-        params = changes.get("game_params", campaign.game_params)
-        changes["game_params"] = campaigns.validate_game(game_type, params)
-        if campaign.status == "live":
-            raise Conflict("活动进行中不能修改游戏设置，请先暂停", code="campaign_live",
-                           fields={k: ["活动进行中不可修改"] for k in GAME_FIELDS if k in changes})
-    if "slug" in changes and changes["slug"] != campaign.slug and campaign.status != "draft":
-        raise Conflict("已发布的活动不能修改链接名", code="slug_locked",
-                       fields={"slug": ["已发布后不可修改"]})
-    if "timezone" in changes:
-        changes["timezone"] = campaigns.validate_timezone(changes["timezone"])
-    if "draw_config" in changes:  # loaded partially with the rest: fill in the defaults
-        changes["draw_config"] = DrawConfigSchema().load(changes["draw_config"])
-    for key, value in changes.items():
-        setattr(campaign, key, value)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        raise _slug_taken() from None
-    return campaign_view(campaign)
-
-
-def publish(campaign: Campaign) -> dict:
-    """Make the campaign live, unless it has ended or its schedule is impossible."""
-    if campaign.status == "ended":
-        raise Conflict("活动已结束，不能再发布", code="campaign_ended")
-    if campaign.ends_at is not None and campaign.ends_at <= utcnow():
-        raise Unprocessable("结束时间已过，请先修改结束时间", code="invalid_schedule",
-                            fields={"ends_at": ["已经过去"]})
-    _check_schedule(campaign.starts_at, campaign.ends_at)
-    campaign.status = "live"
-    db.session.commit()
-    return campaign_view(campaign)
-
-
-def pause(campaign: Campaign) -> dict:
-    """Pause a live campaign; a draft or an ended one cannot be paused."""
-    if campaign.status not in ("live", "paused"):
-        raise Conflict("只有进行中的活动可以暂停", code="campaign_not_live")
-    campaign.status = "paused"
-    db.session.commit()
-    return campaign_view(campaign)
-
-
-def campaigns_of(brand: Brand) -> list[dict]:
-    """Return the brand's campaigns, newest first."""
-    return [campaign_view(c) for c in db.session.scalars(
-        select(Campaign).where(Campaign.brand_id == brand.id).order_by(Campaign.id.desc()))]
-
-
-def brands_of_marketer() -> list[dict]:
-    """Return the brands the current marketer works for."""
-    return [{"slug": b.slug, "name": b.name} for b in db.session.scalars(
-        select(Brand).where(Brand.id.in_(g.brand_ids)).order_by(Brand.slug))]
-
-
 # the views
 
 
@@ -211,7 +100,7 @@ class BrandsView(MethodView):
     @blp.response(200, AdminBrandsSchema)
     def get(self):
         """List the brands I work for."""
-        return {"brands": brands_of_marketer()}
+        return {"brands": campaign_admin.brands_of_marketer()}
 
 
 @blp.route("/brands/<brand_slug>/campaigns")
@@ -221,13 +110,13 @@ class BrandCampaignsView(MethodView):
     @blp.response(200, AdminCampaignsSchema)
     def get(self, brand_slug):
         """List the brand's campaigns, newest first."""
-        return {"campaigns": campaigns_of(owned_brand(brand_slug))}
+        return {"campaigns": campaign_admin.campaigns_of(owned_brand(brand_slug))}
 
     @blp.arguments(CampaignInSchema)
     @blp.response(201, AdminCampaignSchema)
     def post(self, body, brand_slug):
         """Create a draft campaign (409 ``slug_taken``; 422 ``invalid_params``)."""
-        return create_draft(owned_brand(brand_slug), body)
+        return campaign_admin.create_draft(owned_brand(brand_slug), body)
 
 
 @blp.route("/campaigns/<int:campaign_id>")
@@ -237,13 +126,13 @@ class CampaignView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def get(self, campaign_id):
         """Show a campaign with every field."""
-        return campaign_view(owned_campaign(campaign_id))
+        return campaign_admin.campaign_view(owned_campaign(campaign_id))
 
     @blp.arguments(CampaignPatchSchema(partial=True))
     @blp.response(200, AdminCampaignSchema)
     def patch(self, body, campaign_id):
         """Change some fields; game parameters are validated by the game type again."""
-        return update_campaign(owned_campaign(campaign_id), body)
+        return campaign_admin.update_campaign(owned_campaign(campaign_id), body)
 
 
 @blp.route("/campaigns/<int:campaign_id>/publish")
@@ -254,7 +143,7 @@ class PublishView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def post(self, _body, campaign_id):
         """Make the campaign live (422 when its end has passed or it ends before it starts)."""
-        return publish(owned_campaign(campaign_id))
+        return campaign_admin.publish(owned_campaign(campaign_id))
 
 
 @blp.route("/campaigns/<int:campaign_id>/pause")
@@ -265,4 +154,4 @@ class PauseView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def post(self, _body, campaign_id):
         """Pause a live campaign: players see it but cannot play."""
-        return pause(owned_campaign(campaign_id))
+        return campaign_admin.pause(owned_campaign(campaign_id))

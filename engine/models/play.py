@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
@@ -25,6 +25,9 @@ class PlaySession(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
     seed: Mapped[int] = mapped_column(BigInteger)
+    # the game params the session was opened with: replayed with these, even if
+    # the marketer edits the campaign while it is being played
+    game_params: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open")
     day_key: Mapped[str] = mapped_column(String(10))
     play_no: Mapped[int] = mapped_column(Integer)

@@ -47,13 +47,15 @@ class Coupon(db.Model):
     __table_args__ = (
         UniqueConstraint("batch_id", "player_id", "slot"),
         UniqueConstraint("brand_id", "award_key"),
+        # codes are a brand's own: two brands may print the same code
+        UniqueConstraint("brand_id", "code"),
         Index("ix_coupons_batch_status", "batch_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id"))
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default="available")
     player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"), index=True)
     slot: Mapped[int | None] = mapped_column(Integer)
@@ -133,6 +135,8 @@ class RewardRule(db.Model):
     """When a coupon is awarded: a score threshold, a rank range, maturity..."""
 
     __tablename__ = "reward_rules"
+    # award keys name the rule id: SQLite must never reuse a deleted rule's id
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))

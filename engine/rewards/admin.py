@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from engine.clock import isoformat, utcnow
-from engine.errors import DomainError
+from engine.errors import Conflict, DomainError, ImportTooLarge, Unprocessable
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Prize, RewardRule
 from engine.rewards import codes, coupons
@@ -26,24 +26,6 @@ BATCH_FIELDS = ("title", "value_text", "description", "valid_from", "valid_until
                 "valid_days", "per_player_limit", "claimable")
 PRIZE_FIELDS = ("name", "image", "batch_id", "probability_ppm", "stock", "daily_cap",
                 "paced", "position")
-
-
-class Unprocessable(DomainError):
-    """Valid JSON whose meaning breaks a rule (422); ``code`` says which."""
-
-    status, code, message = 422, "unprocessable", "内容不符合规则"
-
-
-class Conflict(DomainError):
-    """The request clashes with the object's state (409)."""
-
-    status, code, message = 409, "conflict", "与当前状态冲突"
-
-
-class ImportTooLarge(DomainError):
-    """An upload past the import limits (413)."""
-
-    status, code, message = 413, "too_large", "文件过大"
 
 
 # batches

@@ -13,6 +13,8 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 GENERATED_LENGTH = 12  # 31^12 ≈ 7.9e17: guessing a live code is hopeless
 _IMPORTED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
 MAX_IMPORT_ROWS = 100_000
+# a first row that names the column instead of holding a code
+HEADERS = {"code", "codes", "coupon_code", "券码", "优惠码", "兑换码", "券号", "code码"}
 
 
 def generate_code(length: int = GENERATED_LENGTH) -> str:
@@ -50,9 +52,9 @@ def parse_code_csv(text: str, taken: set[str] | None = None) -> ImportReport:
     report, seen = ImportReport(), set()
     taken = taken or set()
     for row_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        raw = row[0] if row else ""
+        raw = (row[0] if row else "").lstrip("\ufeff")
         code = normalize(raw)
-        if row_no == 1 and code.lower() == "code":
+        if row_no == 1 and code.lower() in HEADERS:
             continue
         reason = _refusal(code, seen, taken, row_no)
         if reason:

@@ -24,6 +24,7 @@ from engine.errors import (
     CouponExpired,
     CouponLimitReached,
     CouponNotAvailable,
+    CouponNotYetValid,
     CouponsExhausted,
     NotFound,
 )
@@ -74,12 +75,23 @@ def create_batch(brand_id: int, campaign_id: int | None, inventory: int = 0,
 
 def import_codes(batch: CouponBatch, csv_text: str) -> codes.ImportReport:
     """Add the valid codes of a CSV to ``batch``; report every refused row."""
-    candidates = {codes.normalize(r[0]) for r in _first_column(csv_text)}
-    taken = set(db.session.scalars(select(Coupon.code).where(Coupon.code.in_(candidates))))
+    candidates = list({codes.normalize(r[0]) for r in _first_column(csv_text)})
+    taken: set[str] = set()
+    for start in range(0, len(candidates), _INSERT_CHUNK):  # bounded IN lists
+        chunk = candidates[start:start + _INSERT_CHUNK]
+        taken.update(db.session.scalars(select(Coupon.code).where(
+            Coupon.brand_id == batch.brand_id, Coupon.code.in_(chunk))))
     report = codes.parse_code_csv(csv_text, taken)
+    had_codes = batch.code_source == "generated" and _inventory(batch.id) > 0
     add_codes(batch, report.accepted)
-    batch.code_source = "imported"
+    batch.code_source = "mixed" if had_codes and report.accepted else (
+        batch.code_source if had_codes else "imported")
     return report
+
+
+def _inventory(batch_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Coupon)
+                             .where(Coupon.batch_id == batch_id)) or 0
 
 
 def _first_column(text: str):
@@ -199,6 +211,9 @@ def redeem_coupon(brand_id: int, code: str, store_id: str | None = None,
     status = coupon_status(coupon, now)
     if status != "issued":
         _refused(coupon, status)
+    batch = db.session.get(CouponBatch, coupon.batch_id)
+    if batch.valid_from and as_utc(batch.valid_from) > now:
+        _refused(coupon, "not_yet_valid")
     done = db.session.execute(
         update(Coupon).where(Coupon.id == coupon.id, Coupon.status == "issued")
         .values(status="redeemed", redeemed_at=now, store_id=store_id, order_id=order_id))
@@ -218,6 +233,8 @@ def _refused(coupon: Coupon, status: str):
     db.session.commit()
     if status == "redeemed":
         raise AlreadyRedeemed()
+    if status == "not_yet_valid":
+        raise CouponNotYetValid()
     raise CouponExpired()
 
 

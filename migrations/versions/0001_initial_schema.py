@@ -114,6 +114,7 @@ def upgrade():
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('player_id', sa.Integer(), nullable=False),
     sa.Column('seed', sa.BigInteger(), nullable=False),
+    sa.Column('game_params', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('day_key', sa.String(length=10), nullable=False),
     sa.Column('play_no', sa.Integer(), nullable=False),

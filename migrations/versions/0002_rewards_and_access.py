@@ -110,7 +110,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coupons')),
     sa.UniqueConstraint('batch_id', 'player_id', 'slot', name=op.f('uq_coupons_batch_id_player_id_slot')),
     sa.UniqueConstraint('brand_id', 'award_key', name=op.f('uq_coupons_brand_id_award_key')),
-    sa.UniqueConstraint('code', name=op.f('uq_coupons_code'))
+    sa.UniqueConstraint('brand_id', 'code', name=op.f('uq_coupons_brand_id_code'))
     )
     with op.batch_alter_table('coupons', schema=None) as batch_op:
         batch_op.create_index('ix_coupons_batch_status', ['batch_id', 'status'], unique=False)
@@ -153,7 +153,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['batch_id'], ['coupon_batches.id'], name=op.f('fk_reward_rules_batch_id_coupon_batches')),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_reward_rules_brand_id_brands')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_reward_rules_campaign_id_campaigns')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reward_rules'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reward_rules')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('reward_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reward_rules_campaign_id'), ['campaign_id'], unique=False)

@@ -181,3 +181,28 @@ def test_score_threshold_awards_once_on_finish(app, client):
     assert reward["type"] == "coupon" and reward["title"] == "新品 5 元券" and reward["code"]
     mine = client.get("/api/v1/me/coupons").get_json()["coupons"]
     assert [c["code"] for c in mine] == [reward["code"]]
+
+
+def test_codes_are_unique_per_brand_and_headers_may_be_chinese(app):
+    one, two = make_campaign(), make_campaign()
+    first, second = batch_for(one, inventory=0), batch_for(two, inventory=0)
+    assert import_codes(first, "\ufeff券码\nSAME-CODE-1\n").accepted == ["SAME-CODE-1"]
+    report = import_codes(second, "兑换码\nSAME-CODE-1\n")
+    db.session.commit()
+    assert report.accepted == ["SAME-CODE-1"] and report.rejected == []
+    assert first.code_source == "imported"
+    mixed = batch_for(one, inventory=2)
+    import_codes(mixed, "MORE-CODE-1\n")
+    assert mixed.code_source == "mixed"
+
+
+def test_coupon_cannot_be_redeemed_before_valid_from(app, client):
+    campaign = make_campaign()
+    batch = batch_for(campaign, valid_days=None, valid_from=utcnow() + timedelta(days=1),
+                      valid_until=utcnow() + timedelta(days=5))
+    coupon = issue_coupon(batch, make_player(campaign.brand).id, source="test")
+    db.session.commit()
+    resp = client.post("/api/v1/crm/coupons/redeem", json={"code": coupon.code},
+                       headers=api_key(campaign.brand))
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "coupon_not_yet_valid"

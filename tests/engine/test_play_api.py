@@ -196,3 +196,13 @@ def test_openapi_document_and_docs(client):
     assert "/api/v1/sessions/{session_id}/finish" in doc["paths"]
     assert "/api/v1/campaigns/{slug}/leaderboard" in doc["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_session_replays_with_the_params_it_was_opened_with(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=20)
+    campaign.game_params = {**campaign.game_params, "rows": 5, "cols": 5}
+    db.session.commit()
+    resp = finish(client, opened, moves, client_score=score)
+    assert resp.status_code == 200 and resp.get_json()["score"] == score
