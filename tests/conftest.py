@@ -68,8 +68,10 @@ def postgres_only(is_postgres):
 
 @pytest.fixture(scope="session")
 def app_config(database_url, redis_url) -> dict:
+    # a channel of our own: pub/sub ignores the Redis database number
     return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": ""}
+            "REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": "",
+            "LIVE_CHANNEL": f"hudong-test-{os.getpid()}"}
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +120,7 @@ def server_env(app_config: dict, **extra) -> dict[str, str]:
     env = {"DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": app_config["REDIS_URL"], "SECRET_KEY": TEST_SECRET,
            "LIVE_PUSH_INTERVAL_MS": str(app_config["LIVE_PUSH_INTERVAL_MS"]),
+           "LIVE_CHANNEL": app_config["LIVE_CHANNEL"],
            "HUDONG_ENV": "test"}
     env.update({k: str(v) for k, v in extra.items()})
     return env
