@@ -10,7 +10,8 @@ from sqlalchemy import select
 from engine.campaigns import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
-from engine.models import Brand, BrandMember, Campaign, Marketer
+from engine.models import Brand, BrandMember, Campaign, Marketer, Prize, RewardRule
+from engine.rewards.coupons import create_batch
 from games import GAME_TYPES
 
 DEMO_BRAND = "demo"
@@ -50,8 +51,37 @@ def _demo_campaign(brand: Brand, game_type: str) -> Campaign:
             brand, slug=slug, title=DEMO_TITLES.get(game_type, GAME_TYPES[game_type].title),
             game_type=game_type, game_params={}, branding=dict(DEMO_BRANDING),
             rules_text="每天可玩 20 次，成绩以服务器计算为准。排行榜实时更新。",
-            plays_per_day=20, starts_at=now - timedelta(days=1))
+            plays_per_day=20, starts_at=now - timedelta(days=1),
+            draw_config={"per_day": 1, "per_play": 1, "max_play_credits_per_day": 3,
+                         "per_friend": 1})
+        seed_demo_rewards(campaign)
     campaign.status = "live"
     # keep the demo live for a quarter from whenever it is seeded again
     campaign.ends_at = now + timedelta(days=90)
     return campaign
+
+
+def seed_demo_rewards(campaign: Campaign) -> None:
+    """Give a demo campaign a welcome coupon, score and rank prizes, and a lottery."""
+    def batch(title: str, value: str, inventory: int, **extra):
+        return create_batch(campaign.brand_id, campaign.id, inventory, title=title,
+                            value_text=value, valid_days=14, **extra)
+
+    batch("新人见面礼", "满20减3", 500, claimable=True)
+    good_score = batch("高分奖励券", "满30减8", 300)
+    top_three = batch("日榜前三名奖", "免费中杯", 90, per_player_limit=30)
+    grand = batch("抽奖一等奖", "任意饮品免单", 30)
+    second = batch("抽奖二等奖", "第二杯半价", 300)
+    threshold = 2 if campaign.game_type == "nurture" else 500
+    db.session.add_all([
+        RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id, trigger="score",
+                   threshold=threshold, batch_id=good_score.id, title="高分奖励"),
+        RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id, trigger="rank",
+                   period="daily", rank_from=1, rank_to=3, batch_id=top_three.id,
+                   title="日榜前三"),
+        Prize(brand_id=campaign.brand_id, campaign_id=campaign.id, name="免单券",
+              batch_id=grand.id, probability_ppm=50_000, stock=30, paced=True, position=1),
+        Prize(brand_id=campaign.brand_id, campaign_id=campaign.id, name="第二杯半价",
+              batch_id=second.id, probability_ppm=250_000, stock=300, daily_cap=40,
+              position=2),
+    ])

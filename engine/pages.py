@@ -8,6 +8,7 @@ from engine import campaigns, identity, public_view
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
+from engine.rewards import service
 from engine.wechat import login
 from games import get_game_type
 
@@ -41,3 +42,10 @@ def play_page(slug: str):
     return render_template("play.html", campaign=campaign, game=game,
                            view=public_view.public_view(campaign, player),
                            snapshot=player is None, api_base=url_for("pages.index"))
+
+
+@bp.get("/me/coupons")
+def my_coupons():
+    """List the visitor's coupons of every brand (我的券)."""
+    found = service.my_coupons(identity.known_player_ids())
+    return render_template("my_coupons.html", coupons=found)

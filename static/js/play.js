@@ -131,6 +131,25 @@
       if (socket && socket.connected) socket.emit('join', { campaign: slug, period: period });
     });
   });
+  function drawOnce() {
+    var btn = $('draw'); btn.disabled = true;
+    api('/api/v1/campaigns/' + slug + '/draws', {}).then(function (res) {
+      $('draws-left').textContent = res.draws_left;
+      $('draw-result').textContent = res.prize ? '🎉 抽中：' + res.prize.name : '谢谢参与，下次好运！';
+    }).catch(function (err) { toast(err.message); }).then(function () { btn.disabled = false; });
+  }
+
+  function claim(btn) {
+    btn.disabled = true;
+    api('/api/v1/campaigns/' + slug + '/coupon-batches/' + btn.dataset.claim + '/claim', {})
+      .then(function (c) { btn.textContent = '已领取'; toast('领取成功：' + c.title); })
+      .catch(function (err) { toast(err.message); btn.disabled = false; });
+  }
+
+  if ($('draw')) $('draw').addEventListener('click', drawOnce);
+  document.querySelectorAll('[data-claim]').forEach(function (btn) {
+    btn.addEventListener('click', function () { claim(btn); });
+  });
   $('start').addEventListener('click', start);
   $('play-again').addEventListener('click', start);
   $('finish-early').addEventListener('click', function () { if (ctl) finish(ctl.state()); });
