@@ -27,7 +27,8 @@ def campaign_view(campaign: Campaign) -> dict:
         "rules_text": campaign.rules_text, "timezone": campaign.timezone,
         "starts_at": isoformat(campaign.starts_at), "ends_at": isoformat(campaign.ends_at),
         "plays_per_day": campaign.plays_per_day, "require_userinfo": campaign.require_userinfo,
-        "draw_config": campaign.draw_config or {}, "created_at": isoformat(campaign.created_at),
+        "draw_config": campaign.draw_config or {}, "boards": list(campaign.boards or []),
+        "created_at": isoformat(campaign.created_at),
         "updated_at": isoformat(campaign.updated_at),
     }
 

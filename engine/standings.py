@@ -70,7 +70,9 @@ def leaderboard_view(campaign: Campaign, player: Player | None, period: str, lim
     """Return the API answer for a board: top N (or N around me) and my rank."""
     board = boards_at(campaign, utcnow())[period]
     if around_me and player is not None:
-        entries = leaderboard.around_me(board, player.id, limit) or leaderboard.top(board, limit)
+        # N above and N below me (a full window at either end of the board)
+        entries = (leaderboard.around_me(board, player.id, 2 * limit + 1)
+                   or leaderboard.top(board, limit))
     else:
         entries = leaderboard.top(board, limit)
     me = None

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from engine import campaign_admin
 from engine.auth import marketer_required, owned_brand, owned_campaign
+from engine.leaderboard import PERIODS
 from engine.rewards.draws import DrawConfigSchema
 
 blp = Blueprint("admin_campaigns", __name__, url_prefix="/api/v1/admin",
@@ -29,6 +30,11 @@ def _json_size(limit: int):
         if len(json.dumps(value, ensure_ascii=False)) > limit:
             raise ValidationError(f"不能超过 {limit} 个字符")
     return check
+
+
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("不能重复")
 
 
 class CampaignInSchema(Schema):
@@ -47,6 +53,9 @@ class CampaignInSchema(Schema):
                                    validate=validate.Range(min=0, max=1000))
     require_userinfo = fields.Boolean(load_default=False)
     draw_config = fields.Nested(DrawConfigSchema, load_default=lambda: DrawConfigSchema().load({}))
+    boards = fields.List(fields.String(validate=validate.OneOf(PERIODS)),
+                         load_default=lambda: list(PERIODS),
+                         validate=[validate.Length(min=1, max=3), _distinct])
 
 
 class AdminCampaignSchema(Schema):
@@ -65,6 +74,7 @@ class AdminCampaignSchema(Schema):
     plays_per_day = fields.Integer()
     require_userinfo = fields.Boolean()
     draw_config = fields.Dict()
+    boards = fields.List(fields.String())
     created_at = fields.String()
     updated_at = fields.String()
 

@@ -19,6 +19,7 @@ class GameSchema(Schema):
     type = fields.String()
     title = fields.String()
     params = fields.Dict()
+    replayed = fields.Boolean(metadata={"description": "false: no sessions (nurture: garden API)"})
 
 
 class CampaignPublicSchema(Schema):
@@ -37,6 +38,8 @@ class CampaignPublicSchema(Schema):
     claimable = fields.List(fields.Dict(), metadata={
         "description": "coupon batches open to claim: batch_id, title, value_text, left"})
     player = fields.Dict(allow_none=True, metadata={"description": "me: id, nickname"})
+    share_token = fields.String(allow_none=True, metadata={
+        "description": "my share token: share links are /c/<slug>?s=<share_token>"})
 
 
 class StartSessionSchema(Schema):
@@ -53,7 +56,8 @@ class SessionOpenedSchema(Schema):
 
 class LeaderboardQuerySchema(QuerySchema):
     period = fields.String(load_default="all", validate=validate.OneOf(PERIODS))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100), metadata={
+        "description": "top N; with around=me, N above and N below me"})
     around = fields.String(validate=validate.OneOf(["me"]))
 
 

@@ -38,6 +38,8 @@ class Campaign(db.Model):
     plays_per_day: Mapped[int] = mapped_column(Integer, default=0)
     # ask WeChat for nickname and avatar (snsapi_userinfo) instead of openid only
     require_userinfo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the leaderboards players see, in order (all are always kept and closed)
+    boards: Mapped[list] = mapped_column(JSON, default=lambda: ["all", "daily", "weekly"])
     # lottery: free draws a day and extra draws earned (engine.rewards.draws.DrawConfigSchema)
     draw_config: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

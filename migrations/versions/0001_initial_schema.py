@@ -62,6 +62,7 @@ def upgrade():
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('boards', sa.JSON(), nullable=False),
     sa.Column('plays_per_day', sa.Integer(), nullable=False),
     sa.Column('require_userinfo', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

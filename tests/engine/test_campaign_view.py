@@ -48,3 +48,28 @@ def test_demo_seed_is_idempotent_and_live(app, runner):
     _, campaigns, _ = seed_demo()
     assert {c.game_type for c in campaigns} == set(GAME_TYPES)
     assert all(c.status == "live" for c in campaigns)
+
+
+def test_marketer_chooses_which_boards_players_see(app, client):
+    from engine.auth import create_access_token
+    from tests.factories import make_brand, make_marketer
+
+    brand = make_brand()
+    token, _ = create_access_token(make_marketer(brand))
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"slug": "weekly-only", "title": "周赛", "game_type": "synthesis",
+            "boards": ["weekly", "all"]}
+    created = client.post(f"/api/v1/admin/brands/{brand.slug}/campaigns", json=body,
+                          headers=auth)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["boards"] == ["weekly", "all"]
+    campaign_id = created.get_json()["id"]
+    client.post(f"/api/v1/admin/campaigns/{campaign_id}/publish", headers=auth, json={})
+    assert client.get("/api/v1/campaigns/weekly-only").get_json()["boards"] == ["weekly", "all"]
+    bad = client.patch(f"/api/v1/admin/campaigns/{campaign_id}", headers=auth,
+                       json={"boards": ["daily", "daily"]})
+    assert bad.status_code == 400 and "boards" in bad.get_json()["error"]["fields"]
+    bad = client.patch(f"/api/v1/admin/campaigns/{campaign_id}", headers=auth,
+                       json={"boards": ["monthly"]})
+    assert bad.status_code == 400
