@@ -26,6 +26,8 @@ from engine.models import Campaign
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/live"
+# pushes scheduled by this process and not yet known to be done
+_pending: set = set()
 
 
 class JoinSchema(Schema):
@@ -74,8 +76,15 @@ def _schedule_pushes(campaign: Campaign, periods: list[str]) -> None:
     app = current_app._get_current_object()
     for period, first in zip(periods, pipe.execute(), strict=True):
         if first:
-            socketio.start_background_task(_push_later, app, campaign.id, period,
-                                           interval_ms / 1000)
+            _pending.add(socketio.start_background_task(_push_later, app, campaign.id, period,
+                                                        interval_ms / 1000))
+
+
+def drain(timeout: float = 5.0) -> None:
+    """Wait for scheduled pushes to go out (a CLI or job process, before it exits)."""
+    for task in list(_pending):
+        task.join(timeout)
+        _pending.discard(task)
 
 
 def _push_later(app, campaign_id: int, period: str, delay_s: float) -> None:

@@ -16,7 +16,7 @@ import redis as redis_lib
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from engine import create_app
+from engine import create_app, live
 from engine.config import normalize_database_url
 from engine.extensions import db
 from tests.support.servers import LiveServer
@@ -103,6 +103,20 @@ def app(migrated, app_config):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_every_engine():
+    """Close the pools of every app a test built, so no connection is left to the GC.
+
+    A psycopg connection collected while open warns at an arbitrary later
+    moment, which would fail whatever test happens to be running then.
+    """
+    yield
+    live.drain()  # a push scheduled by the test still uses the database
+    for engines in list(db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
 
 
 @pytest.fixture

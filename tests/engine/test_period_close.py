@@ -20,7 +20,8 @@ SHANGHAI_MIDNIGHT = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 2026-11-21 00:0
 
 def score(campaign, player, value, at):
     play = PlaySession(id=f"p{player.id}-{value}-{at.timestamp()}", campaign_id=campaign.id,
-                       player_id=player.id, seed=1, status="finished", day_key=at.isoformat(),
+                       player_id=player.id, seed=1, status="finished",
+                       day_key=at.strftime("%m%d%H%M%S"),
                        play_no=1, created_at=at, expires_at=at, finished_at=at, score=value)
     db.session.add(play)
     db.session.add(Score(campaign_id=campaign.id, player_id=player.id, session_id=play.id,

@@ -20,7 +20,7 @@ from engine.rewards import draws
 from engine.rewards.coupons import create_batch, issue_coupon
 from tests.factories import make_campaign, make_player
 
-WORKERS = 50
+WORKERS = 32
 
 
 @pytest.fixture
