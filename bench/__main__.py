@@ -1,8 +1,10 @@
 """Run every benchmark and print one table: ``python -m bench``.
 
 Order matters on a small machine: the in-process replay runs before any
-server starts, and the app and the baseline are never up at the same time,
-so each gets the same CPUs.
+server starts, and no two servers are ever up at the same time, so each gets
+the same CPUs; the in-process Redis and SQL figures run with none up. The
+coupon claims run last, on PostgreSQL (their own database when the rest runs
+on SQLite).
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import baseline, finish, page_weight, replay
+from bench import (
+    baseline,
+    claims,
+    finish,
+    leaderboard_peers,
+    live_latency,
+    page_weight,
+    replay,
+    sql_rank,
+)
 from bench.load import LoadResult
 from bench.servers import LOG_DIR, Gunicorn
-from bench.stores import BENCH_SLUG, DEMO_SLUG, Stores, fresh_stores, prepare
+from bench.stores import BENCH_SLUG, DEMO_SLUG, LIVE_SLUG, Stores, fresh_stores, prepare
 from bench.table import Row, render
+from engine import create_app
+from engine.extensions import db
 
 LOG_PATH = LOG_DIR / "bench.log"
 
@@ -30,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured")
+    parser.add_argument("--live-clients", type=int, default=live_latency.CLIENTS,
+                        help="Socket.IO clients watching the board")
     return parser.parse_args(argv)
 
 
@@ -77,8 +92,35 @@ def other_rows(speed: replay.ReplaySpeed, page: page_weight.PageWeight) -> list[
     ]
 
 
+def measure_live(stores: Stores, clients: int) -> live_latency.LiveResult:
+    """Serve the app with the default push interval; time pushes to ``clients`` watchers."""
+    env = {**stores.server_env(), "LIVE_PUSH_INTERVAL_MS": str(live_latency.PUSH_INTERVAL_MS)}
+    room = ("--worker-connections", str(live_latency.WORKER_CONNECTIONS))
+    with Gunicorn("wsgi:app", env, "bench-live.log", room) as app:
+        return live_latency.measure(app.url, LIVE_SLUG, clients)
+
+
+def redis_rows(stores: Stores) -> list[Row]:
+    """Measure, in this process, our board against the peer library and against SQL."""
+    app = create_app(stores.app_config())
+    with app.app_context():
+        peers = leaderboard_peers.measure(stores.redis_url)
+        rank = sql_rank.measure(stores.database_url)
+        db.engine.dispose()
+    return leaderboard_peers.rows(peers) + sql_rank.rows(rank)
+
+
+def measure_claims(stores: Stores) -> claims.ClaimResult | None:
+    """Claim a coupon batch dry on PostgreSQL; None when no PostgreSQL answers."""
+    on_postgres = claims.claim_stores(stores, LOG_PATH)
+    if on_postgres is None:
+        return None
+    with Gunicorn("wsgi:app", on_postgres.server_env(), "bench-claims.log") as app:
+        return claims.measure(app.url, on_postgres)
+
+
 def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
-    """Measure everything against ``stores``; return the rows and the non-2xx count."""
+    """Measure everything against ``stores``; return the rows and the failure count."""
     speed = replay.measure()
     env = stores.server_env()
     with Gunicorn("wsgi:app", env, "bench-app.log") as app:
@@ -88,8 +130,14 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
         base = with_server_cpu(base_app, lambda: baseline.measure(
             base_app.url, args.clients, args.warmup, args.seconds))
-    rows = http_rows(ours, base) + cpu_rows(ours, base) + other_rows(speed, page)
-    return rows, ours.failures() + base.failures()
+    live = measure_live(stores, args.live_clients)
+    more = redis_rows(stores)
+    claimed = measure_claims(stores)
+    rows = (http_rows(ours, base) + cpu_rows(ours, base) + other_rows(speed, page)
+            + live_latency.rows(live) + more + claims.rows(claimed))
+    failures = (ours.failures() + base.failures() + live.failed_submits()
+                + claims.failures(claimed))
+    return rows, failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
           f"+ {args.seconds:g} s measured; {os.cpu_count()} CPUs; "
           f"{time.monotonic() - began:.0f} s in all; logs in {LOG_DIR}/bench*.log")
     print(render(rows))
-    return 1 if failures else 0  # a figure with refused calls in it is no figure
+    # a figure with refused calls (or an over-issued coupon) in it is no figure
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ def free_port() -> int:
 class Gunicorn:
     """One ``gunicorn -k gevent -w 1`` process serving ``target``; a context manager."""
 
-    def __init__(self, target: str, env: dict[str, str], log_name: str):
+    def __init__(self, target: str, env: dict[str, str], log_name: str,
+                 args: tuple[str, ...] = ()):
         self.target = target
+        self.args = args  # more gunicorn options, e.g. ``--worker-connections``
         self.env = {**os.environ, **env}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,7 +49,7 @@ class Gunicorn:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
-             "-b", f"127.0.0.1:{self.port}", self.target],
+             "-b", f"127.0.0.1:{self.port}", *self.args, self.target],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

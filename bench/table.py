@@ -12,7 +12,7 @@ class Row:
     """One figure: its value, and a peer measured or set as its yardstick."""
 
     figure: str
-    value: float
+    value: float | str  # text when there is no figure, e.g. "skipped (needs PostgreSQL)"
     unit: str
     peer: float | None = None
     peer_label: str = ""
@@ -20,15 +20,17 @@ class Row:
     @property
     def ratio(self) -> float | None:
         """Return value / peer, or None without a peer."""
-        if self.peer is None or self.peer == 0:
+        if self.peer is None or self.peer == 0 or isinstance(self.value, str):
             return None
         return self.value / self.peer
 
 
-def format_number(value: float | None) -> str:
-    """Return ``value`` with as many decimals as its size deserves."""
+def format_number(value: float | str | None) -> str:
+    """Return ``value`` with as many decimals as its size deserves (text as it is)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if float(value).is_integer():
         return f"{int(value):,}"
     if abs(value) >= 100:
