@@ -18,7 +18,11 @@ DEMO_BRAND = "demo"
 DEMO_EMAIL = "marketer@demo.hudong.local"
 DEMO_BRANDING = {"primary_color": "#e8474c", "background": "#fff7e6",
                  "share_title": "来合成大西瓜，赢取新品优惠券！"}
-DEMO_TITLES = {"synthesis": "合成大西瓜 · 夏日新品挑战", "racing": "鲜果快递 · 极速配送赛"}
+DEMO_TITLES = {"synthesis": "合成大西瓜 · 夏日新品挑战", "racing": "鲜果快递 · 极速配送赛",
+               "nurture": "种一棵鲜果茶树 · 七日养成记"}
+DEMO_RULES = {True: "每天可玩 20 次，成绩以服务器计算为准。排行榜实时更新。",
+              False: "每天浇水、晒太阳、施肥，让茶树长大；连续打卡有额外成长，"
+                     "好友首次参与为你助力。茶树结果即得新品免单券。"}
 
 
 def seed_demo() -> tuple[Brand, list[Campaign], str]:
@@ -50,7 +54,7 @@ def _demo_campaign(brand: Brand, game_type: str) -> Campaign:
         campaign = create_campaign(
             brand, slug=slug, title=DEMO_TITLES.get(game_type, GAME_TYPES[game_type].title),
             game_type=game_type, game_params={}, branding=dict(DEMO_BRANDING),
-            rules_text="每天可玩 20 次，成绩以服务器计算为准。排行榜实时更新。",
+            rules_text=DEMO_RULES[GAME_TYPES[game_type].replayed],
             plays_per_day=20, starts_at=now - timedelta(days=1),
             draw_config={"per_day": 1, "per_play": 1, "max_play_credits_per_day": 3,
                          "per_friend": 1})
@@ -72,6 +76,10 @@ def seed_demo_rewards(campaign: Campaign) -> None:
     top_three = batch("日榜前三名奖", "免费中杯", 90, per_player_limit=30)
     grand = batch("抽奖一等奖", "任意饮品免单", 30)
     second = batch("抽奖二等奖", "第二杯半价", 300)
+    if not GAME_TYPES[campaign.game_type].replayed:  # a plant that matures: its reward
+        ripe = batch("茶树结果礼", "新品免单", 500)
+        db.session.add(RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,
+                                  trigger="maturity", batch_id=ripe.id, title="茶树结果礼"))
     threshold = 2 if campaign.game_type == "nurture" else 500
     db.session.add_all([
         RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id, trigger="score",

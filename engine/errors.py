@@ -133,3 +133,25 @@ class ImportTooLarge(DomainError):
     """An upload past the import limits (413)."""
 
     status, code, message = 413, "too_large", "文件过大"
+
+
+class NoSessions(DomainError):
+    status, code, message = 422, "no_sessions", "该游戏无需开局，请直接在页面上操作"
+
+
+class ActionNotReady(DomainError):
+    """An action refused for now; ``code`` says why and ``retry_after`` how long to wait."""
+
+    status, code, message = 429, "action_not_ready", "操作太频繁，请稍后再试"
+
+
+class AlreadyMatured(DomainError):
+    status, code, message = 409, "already_matured", "已经成熟啦，去领取奖励吧"
+
+
+class UnknownAction(DomainError):
+    status, code, message = 422, "unknown_action", "没有这个操作"
+
+
+class IdempotencyConflict(DomainError):
+    status, code, message = 409, "idempotency_conflict", "该请求编号已用于另一个操作"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from engine import campaigns, identity, public_view
+from engine import campaigns, identity, public_view, referral
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
@@ -33,7 +33,9 @@ def play_page(slug: str):
         return redirect(login.authorize_url_for(campaign, request.full_path.rstrip("?")))
     if player is None and not identity.wechat_enabled():
         player = identity.player_for_request(campaign)
-    share_token = request.args.get("s", "")[:64]
+    share_token = request.args.get("s", "")[:128]
+    if player is not None and share_token:  # before the visit: first touch only
+        referral.attribute_first_touch(campaign, player, share_token)
     record_event("visit", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player.id if player else None, share_token=share_token or None,
                  snapshot=identity.is_snapshot() or None)

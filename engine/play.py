@@ -19,13 +19,14 @@ from marshmallow import ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns, identity, live, standings
+from engine import campaigns, identity, live, referral, standings
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     AlreadyFinished,
     InvalidMoves,
     InvalidToken,
     NoPlaysLeft,
+    NoSessions,
     NotFound,
     ReplayMismatch,
     SessionExpired,
@@ -63,6 +64,8 @@ def session_token(play: PlaySession) -> str:
 def start_session(campaign: Campaign, player: Player) -> PlaySession:
     """Open a play session, within the campaign's daily play limit."""
     campaigns.ensure_live(campaign)
+    if not get_game_type(campaign.game_type).replayed:
+        raise NoSessions()
     now = utcnow()
     day = local_day(now, campaign.timezone).isoformat()
     ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])
@@ -146,6 +149,7 @@ def finish_session(session_id: str, token: str, moves: list,
     rewards = awards.award_for_score(campaign, play.player_id, score.score,
                                      standings.is_ascending(campaign))
     draws.credit_for_play(campaign, play.player_id, play.id)
+    referral.verified_play(campaign, play.player_id, "play")
     db.session.commit()
     ranked = standings.submit_score(campaign, play.player_id, score.score, now)
     live.score_changed(campaign, play.player_id, ranked)

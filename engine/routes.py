@@ -8,6 +8,7 @@ from engine.api import admin_campaigns as admin_campaigns_api
 from engine.api import admin_rewards as admin_rewards_api
 from engine.api import campaigns as campaigns_api
 from engine.api import crm as crm_api
+from engine.api import garden as garden_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.cli import register_cli
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(sessions_api.blp)
     api.register_blueprint(rewards_api.blp)
     api.register_blueprint(crm_api.blp)
+    api.register_blueprint(garden_api.blp)
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
     app.register_blueprint(pages_bp)

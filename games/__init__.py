@@ -7,7 +7,8 @@ type's name.
 
 from __future__ import annotations
 
-from games.base import GameType, MoveRejected, ReplayResult
+from games.base import ActionRefused, GameType, Moment, MoveRejected, ReplayResult
+from games.nurture import NurtureGame
 from games.racing import RacingGame
 from games.synthesis import SynthesisGame
 
@@ -16,6 +17,7 @@ GAME_TYPES: dict[str, GameType] = {
     for game in (
         SynthesisGame(),
         RacingGame(),
+        NurtureGame(),
     )
 }
 
@@ -32,5 +34,5 @@ def get_game_type(name: str) -> GameType:
         raise UnknownGameType(name) from None
 
 
-__all__ = ["GAME_TYPES", "GameType", "MoveRejected", "ReplayResult", "UnknownGameType",
-           "get_game_type"]
+__all__ = ["GAME_TYPES", "ActionRefused", "GameType", "Moment", "MoveRejected", "ReplayResult",
+           "UnknownGameType", "get_game_type"]

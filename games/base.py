@@ -30,6 +30,35 @@ class MoveRejected(Exception):
         self.index = index
 
 
+class ActionRefused(Exception):
+    """Signal that a server-authoritative action cannot be done now.
+
+    ``code`` says why (e.g. ``"cooldown"``, ``"daily_limit"``, ``"no_energy"``,
+    ``"matured"``, ``"unknown_action"``); ``retry_after`` is the number of
+    seconds until it can be done, when waiting helps.
+    """
+
+    def __init__(self, code: str, reason: str, retry_after: int | None = None):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The time as server-authoritative rules see it, in integers.
+
+    ``ts`` is Unix seconds; ``day`` numbers the campaign-local calendar day
+    (``date.toordinal()``); ``day_end`` is the Unix second the next local day
+    starts. The engine builds it from the campaign's time zone.
+    """
+
+    ts: int
+    day: int
+    day_end: int
+
+
 @dataclass(frozen=True)
 class ReplayResult:
     """What the server learns by replaying an input log."""
@@ -106,6 +135,50 @@ class GameType:
         ``MoveRejected`` with code ``"invalid_moves"``.
         """
         raise NotImplementedError
+
+    # server-authoritative types (``replayed = False``) keep one state per player;
+    # the engine stores it, serializes changes to it and calls these
+
+    def new_player_state(self, params: dict[str, Any], now: Moment) -> dict[str, Any]:
+        """Return a player's JSON-able starting state."""
+        raise NotImplementedError
+
+    def apply_action(self, state: dict[str, Any], params: dict[str, Any], action: str,
+                     now: Moment) -> tuple[dict[str, Any], int]:
+        """Return the state after ``action`` and the progress it gained.
+
+        Raises ``ActionRefused`` when the action cannot be done now.
+        """
+        raise NotImplementedError
+
+    def apply_friend_boost(self, state: dict[str, Any], params: dict[str, Any],
+                           friend_id: int, now: Moment) -> tuple[dict[str, Any], int] | None:
+        """Return the state after a referred friend's first play helped, and the gain.
+
+        None means the type has no friend bonus, or this friend already helped.
+        """
+        return None
+
+    def is_complete(self, state: dict[str, Any], params: dict[str, Any]) -> bool:
+        """Return whether the player's state has reached the goal (e.g. maturity)."""
+        return False
+
+    def player_state_view(self, state: dict[str, Any], params: dict[str, Any],
+                          now: Moment) -> dict[str, Any]:
+        """Return the state as the player's page shows it at ``now``."""
+        raise NotImplementedError
+
+    def player_metrics(self, sessions: list[dict[str, Any]],
+                       state: dict[str, Any] | None) -> dict[str, Any]:
+        """Return the metrics this type contributes to a player's tags.
+
+        ``sessions`` are the player's finished sessions in the campaign, each a
+        dict with ``score``, ``moves``, ``duration_ms`` and, when stored, the
+        type's own ``session_metrics``; ``state`` is the player's
+        server-authoritative state (None for replayed types). Values are
+        JSON-able scalars; an empty dict means nothing to contribute.
+        """
+        return {}
 
 
 @lru_cache(maxsize=256)

@@ -108,7 +108,8 @@ class AdminPrizesSchema(Schema):
 
 
 class RewardRuleInSchema(Schema):
-    trigger = fields.String(required=True, validate=validate.OneOf(["score", "rank"]))
+    trigger = fields.String(required=True,
+                            validate=validate.OneOf(["score", "rank", "maturity"]))
     threshold = fields.Integer(strict=True, allow_none=True)
     period = fields.String(allow_none=True, validate=validate.OneOf(PERIODS))
     rank_from = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))

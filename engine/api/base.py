@@ -33,8 +33,15 @@ class Parser(FlaskParser):
 
 
 def error_response(status: int, code: str, message: str, fields=None, retry_after=None):
-    """Return a Flask response carrying the API.md error shape."""
-    resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    """Return a Flask response carrying the API.md error shape.
+
+    A wait (429) is told twice: the ``Retry-After`` header and ``retry_after``
+    (seconds) in the error, for clients that cannot read headers.
+    """
+    error = {"code": code, "message": message, "fields": fields or {}}
+    if retry_after is not None:
+        error["retry_after"] = int(retry_after)
+    resp = jsonify({"error": error})
     resp.status_code = status
     if retry_after is not None:
         resp.headers["Retry-After"] = str(int(retry_after))

@@ -4,11 +4,14 @@ from engine.models.access import AccessToken, ApiKey
 from engine.models.brand import Brand, BrandMember, Marketer
 from engine.models.campaign import Campaign
 from engine.models.event import Event
+from engine.models.garden import Garden, GardenAction
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
+from engine.models.referral import Referral
 from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
 from engine.models.standing import FinalStanding, PeriodClose
 
 __all__ = ["AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon", "CouponBatch",
-           "Draw", "DrawCredit", "Event", "FinalStanding", "Marketer", "PeriodClose",
-           "PlaySession", "Player", "Prize", "PrizeDay", "RewardRule", "Score"]
+           "Draw", "DrawCredit", "Event", "FinalStanding", "Garden", "GardenAction", "Marketer",
+           "PeriodClose", "PlaySession", "Player", "Prize", "PrizeDay", "Referral", "RewardRule",
+           "Score"]

@@ -141,7 +141,8 @@ class RewardRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    # "score": score >= threshold; "rank": final rank in [rank_from, rank_to] of a period
+    # "score": score >= threshold; "rank": final rank in [rank_from, rank_to] of a period;
+    # "maturity": a nurture plant matured (once per player)
     trigger: Mapped[str] = mapped_column(String(16))
     threshold: Mapped[int | None] = mapped_column(Integer)
     period: Mapped[str | None] = mapped_column(String(8))

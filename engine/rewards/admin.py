@@ -215,6 +215,8 @@ def rules_of(campaign: Campaign) -> list[dict]:
 
 
 def _trigger_fields(fields: dict) -> dict:
+    if fields["trigger"] == "maturity":  # a nurture plant matured: nothing to set
+        return {}
     if fields["trigger"] == "score":
         if fields.get("threshold") is None:
             raise Unprocessable("按分数发券需要设置分数线", code="invalid_rule",
@@ -231,7 +233,7 @@ def _trigger_fields(fields: dict) -> dict:
 
 
 def create_rule(campaign: Campaign, fields: dict) -> dict:
-    """Add a score-threshold or rank-range rule awarding one of the brand's batches."""
+    """Add a score-threshold, rank-range or maturity rule awarding one of the brand's batches."""
     trigger = _trigger_fields(fields)
     batch = brand_batch(campaign.brand_id, fields["batch_id"])
     rule = RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,

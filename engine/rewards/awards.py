@@ -1,4 +1,4 @@
-"""Award coupons by rule: score thresholds on finish, rank ranges at period close."""
+"""Award coupons by rule: score thresholds on finish, rank ranges at period close, maturity."""
 
 from __future__ import annotations
 
@@ -57,3 +57,39 @@ def award_for_score(campaign: Campaign, player_id: int, score: int,
         if won:
             rewards.append(won)
     return rewards
+
+
+def _maturity_rules(campaign: Campaign) -> list[RewardRule]:
+    return list(db.session.scalars(select(RewardRule).where(
+        RewardRule.campaign_id == campaign.id, RewardRule.trigger == "maturity")
+        .order_by(RewardRule.id)))
+
+
+def _maturity_key(rule: RewardRule, player_id: int) -> str:
+    return f"rule:{rule.id}:p:{player_id}"
+
+
+def award_for_maturity(campaign: Campaign, player_id: int) -> list[dict]:
+    """Issue every maturity coupon of the campaign (a nurture plant matured), once per player."""
+    rewards = []
+    for rule in _maturity_rules(campaign):
+        batch = db.session.get(CouponBatch, rule.batch_id)
+        won = award_once(campaign, batch, player_id, "maturity", _maturity_key(rule, player_id))
+        if won:
+            rewards.append(won)
+    return rewards
+
+
+def maturity_rewards(campaign: Campaign, player_id: int | None) -> list[dict]:
+    """Return what maturity brings: each maturity rule's coupon, and the one won if any."""
+    found = []
+    for rule in _maturity_rules(campaign):
+        batch = db.session.get(CouponBatch, rule.batch_id)
+        coupon = None
+        if player_id is not None:
+            coupon = db.session.scalar(select(Coupon).where(
+                Coupon.brand_id == batch.brand_id,
+                Coupon.award_key == _maturity_key(rule, player_id)))
+        found.append({"title": rule.title or batch.title, "value_text": batch.value_text,
+                      "won": reward_view(coupon, batch) if coupon else None})
+    return found

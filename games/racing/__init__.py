@@ -44,5 +44,21 @@ class RacingGame(GameType):
         return {"distance": result.state["distance"], "crashes": result.state["crashes"],
                 "pickups": result.state["pickups"], "time_ms": result.duration_ms}
 
+    def player_metrics(self, sessions: list[dict[str, Any]],
+                       state: dict[str, Any] | None) -> dict[str, Any]:
+        """Return plays, best distance, fastest finish and total crashes.
+
+        Reads each session's ``session_metrics`` (``distance``, ``crashes``,
+        ``time_ms``); ``best_time_ms`` counts only sessions marked ``finished``
+        (a time trial that reached the line), else it is None.
+        """
+        if not sessions:
+            return {}
+        finished = [s["time_ms"] for s in sessions if s.get("finished") and "time_ms" in s]
+        return {"plays": len(sessions),
+                "best_distance": max(s.get("distance", 0) for s in sessions),
+                "best_time_ms": min(finished) if finished else None,
+                "crashes_total": sum(s.get("crashes", 0) for s in sessions)}
+
 
 __all__ = ["RacingGame"]

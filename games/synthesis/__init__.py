@@ -33,5 +33,17 @@ class SynthesisGame(GameType):
         """Replay ``moves`` from the seeded start and return the outcome."""
         return rules.replay(seed, self.rules_params(params), moves, elapsed_ms)
 
+    def session_metrics(self, result: ReplayResult) -> dict[str, int]:
+        """Return the metrics a replayed game contributes to tags: the top level reached."""
+        return {"max_level": max((max(row) for row in result.state["board"]), default=0)}
+
+    def player_metrics(self, sessions: list[dict[str, Any]],
+                       state: dict[str, Any] | None) -> dict[str, Any]:
+        """Return plays, best score and the highest level reached (from ``max_level``)."""
+        if not sessions:
+            return {}
+        return {"plays": len(sessions), "best_score": max(s["score"] for s in sessions),
+                "max_level": max(s.get("max_level", 0) for s in sessions)}
+
 
 __all__ = ["SynthesisGame"]

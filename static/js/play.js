@@ -150,6 +150,14 @@
   document.querySelectorAll('[data-claim]').forEach(function (btn) {
     btn.addEventListener('click', function () { claim(btn); });
   });
+  // a server-authoritative game (nurture) has no sessions and no board: its client drives its API
+  if (data.game && data.game.replayed === false) {
+    $('intro').hidden = true;
+    document.querySelector('.board').hidden = true;
+    ctl = window.HudongGames[data.game.type].start($('game'), { slug: slug, view: data, api: api },
+                                                    { toast: toast });
+    return;
+  }
   $('start').addEventListener('click', start);
   $('play-again').addEventListener('click', start);
   $('finish-early').addEventListener('click', function () { if (ctl) finish(ctl.state()); });

@@ -1,0 +1,55 @@
+"""Player API for a nurture garden: its state, and one action at a time."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine import campaigns, garden, identity
+
+blp = Blueprint("garden", __name__, url_prefix="/api/v1/campaigns",
+                description="Nurture: a player's plant and its daily care")
+
+
+class GardenActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,31}$", error="Not an action key."))
+    # a client-made id per tap: a retried request with the same key is answered again
+    idempotency_key = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.:-]{8,64}$", error="8-64 letters, digits or _.:-"))
+
+
+class GardenStateSchema(Schema):
+    garden = fields.Dict(metadata={"description": "growth, stage, energy, streak, actions "
+                                                  "with ready_in seconds, matured"})
+    maturity_rewards = fields.List(fields.Dict(), metadata={
+        "description": "what maturity brings: title, value_text, won (the coupon, once won)"})
+
+
+class GardenActionResultSchema(Schema):
+    action = fields.String()
+    gained = fields.Integer()
+    matured = fields.Boolean(metadata={"description": "this action made the plant mature"})
+    rewards = fields.List(fields.Dict())
+    garden = fields.Dict()
+
+
+@blp.route("/<slug>/garden")
+class GardenView(MethodView):
+    @blp.response(200, GardenStateSchema)
+    def get(self, slug):
+        """Show my plant: growth, stage, energy, streak and each action's timer."""
+        campaign = campaigns.get_public_campaign(slug)
+        return garden.garden_view(campaign, identity.player_for_request(campaign))
+
+
+@blp.route("/<slug>/garden/actions")
+class GardenActionsView(MethodView):
+    @blp.arguments(GardenActionSchema)
+    @blp.response(200, GardenActionResultSchema)
+    def post(self, body, slug):
+        """Do one action (429 with retry_after while cooling down, over the limit or tired)."""
+        campaign = campaigns.get_public_campaign(slug)
+        return garden.perform(campaign, identity.player_for_request(campaign), body["action"],
+                              body["idempotency_key"])

@@ -1,0 +1,55 @@
+"""Nurture (养成): care for a brand's plant every day until it matures.
+
+Server-authoritative, not replayed: every action is an API call checked by
+``rules`` against cooldowns, daily limits and energy; the engine stores one
+state per player and serializes changes to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from games.base import GameType, Moment
+from games.nurture import rules
+from games.nurture.schema import NurtureParamsSchema
+
+
+class NurtureGame(GameType):
+    """The daily-care game: stages, actions with cooldowns, streaks, friend boosts."""
+
+    name = "nurture"
+    title = "养成"
+    params_schema = NurtureParamsSchema
+    replayed = False
+    client_scripts = ("games/nurture/client.js",)
+
+    def new_player_state(self, params: dict[str, Any], now: Moment) -> dict[str, Any]:
+        """Return a fresh plant with a full energy bar."""
+        return rules.new_state(self.rules_params(params), now)
+
+    def apply_action(self, state: dict[str, Any], params: dict[str, Any], action: str,
+                     now: Moment) -> tuple[dict[str, Any], int]:
+        """Do ``action`` now; raise ``ActionRefused`` on cooldown, limit or no energy."""
+        return rules.act(state, self.rules_params(params), action, now)
+
+    def apply_friend_boost(self, state: dict[str, Any], params: dict[str, Any],
+                           friend_id: int, now: Moment) -> tuple[dict[str, Any], int] | None:
+        """Add the friend boost once per friend."""
+        return rules.friend_boost(state, self.rules_params(params), friend_id, now)
+
+    def is_complete(self, state: dict[str, Any], params: dict[str, Any]) -> bool:
+        """Return whether the plant has matured."""
+        return bool(state.get("matured"))
+
+    def player_state_view(self, state: dict[str, Any], params: dict[str, Any],
+                          now: Moment) -> dict[str, Any]:
+        """Return the plant, its energy, streak and each action's timer at ``now``."""
+        return rules.view(state, self.rules_params(params), now)
+
+    def player_metrics(self, sessions: list[dict[str, Any]],
+                       state: dict[str, Any] | None) -> dict[str, Any]:
+        """Return stage, streak, days_active, matured (plus growth and friends)."""
+        return rules.metrics(state)
+
+
+__all__ = ["NurtureGame"]
