@@ -15,6 +15,7 @@ import pytest
 import redis as redis_lib
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from engine import create_app, live
 from engine.config import normalize_database_url
@@ -68,10 +69,15 @@ def postgres_only(is_postgres):
 
 @pytest.fixture(scope="session")
 def app_config(database_url, redis_url) -> dict:
-    # a channel of our own: pub/sub ignores the Redis database number
-    return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": "",
-            "LIVE_CHANNEL": f"hudong-test-{os.getpid()}"}
+    config = {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
+              "REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": "",
+              # a channel of our own: pub/sub ignores the Redis database number
+              "LIVE_CHANNEL": f"hudong-test-{os.getpid()}"}
+    if database_url.startswith("postgresql"):
+        # no idle pooled connections: an app a test dropped leaves none open for the GC
+        # to find later (psycopg warns then, failing whatever test is running)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
+    return config
 
 
 @pytest.fixture(scope="session")

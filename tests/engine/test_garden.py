@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
@@ -25,6 +22,7 @@ from engine.referral import sharer_from_token
 from engine.rewards import admin
 from engine.rewards.coupons import create_batch
 from tests.factories import make_campaign, make_player
+from tests.support.concurrency import run_together
 
 PARAMS = {
     "stages": [{"name": "种子", "threshold": 0}, {"name": "发芽", "threshold": 20},
@@ -210,8 +208,7 @@ WORKERS = 30
 
 @pytest.fixture
 def pool_app(app, app_config, postgres_only):
-    wide = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_size": WORKERS, "max_overflow": 0, "pool_timeout": 60}})
+    wide = create_app(app_config)  # PostgreSQL tests connect without a pool
     yield wide
     with wide.app_context():
         db.engine.dispose()
@@ -219,22 +216,14 @@ def pool_app(app, app_config, postgres_only):
 
 def tap_all(pool_app, campaign_id, player_id, taps):
     """Run every ``(action, key)`` tap at once; return each answer or refusal code."""
-    gate = threading.Barrier(len(taps))
-
     def one(tap):
-        with pool_app.app_context():
-            try:
-                campaign = db.session.get(Campaign, campaign_id)
-                player = db.session.get(Player, player_id)
-                gate.wait(timeout=30)
-                return garden.perform(campaign, player, *tap)
-            except ActionNotReady as exc:
-                return exc.code
-            finally:
-                db.session.remove()
+        try:
+            return garden.perform(db.session.get(Campaign, campaign_id),
+                                  db.session.get(Player, player_id), *tap)
+        except ActionNotReady as exc:
+            return exc.code
 
-    with ThreadPoolExecutor(len(taps)) as pool:
-        return list(pool.map(one, taps))
+    return run_together(pool_app, taps, one, len(taps))
 
 
 def growth_of(player_id):

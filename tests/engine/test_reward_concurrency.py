@@ -6,9 +6,6 @@ database connection: the races are the database's, not Python's.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,35 +16,23 @@ from engine.models import Campaign, Coupon, CouponBatch, Draw, Player, Prize
 from engine.rewards import draws
 from engine.rewards.coupons import create_batch, issue_coupon
 from tests.factories import make_campaign, make_player
+from tests.support.concurrency import run_together
 
 WORKERS = 32
 
 
 @pytest.fixture
 def pool_app(app, app_config, postgres_only):
-    """Return a second app on the same stores whose pool fits every worker."""
-    wide = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_size": WORKERS, "max_overflow": 0, "pool_timeout": 60}})
+    """Return a second app on the same stores for the worker threads."""
+    wide = create_app(app_config)  # PostgreSQL tests connect without a pool
     yield wide
     with wide.app_context():
         db.engine.dispose()
 
 
 def run_all(pool_app, jobs, work):
-    """Run ``work(job)`` for every job on WORKERS threads released together."""
-    gate = threading.Barrier(min(WORKERS, len(jobs)))
-
-    def one(job):
-        with pool_app.app_context():
-            try:
-                if job[0] < WORKERS:
-                    gate.wait(timeout=30)
-                return work(job)
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(one, list(enumerate(jobs))))
+    """Run ``work((index, job))`` for every job on WORKERS threads released together."""
+    return run_together(pool_app, list(enumerate(jobs)), work, WORKERS)
 
 
 def claim(batch_id):
