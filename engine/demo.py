@@ -22,7 +22,7 @@ DEMO_TITLES = {"synthesis": "合成大西瓜 · 夏日新品挑战", "racing": "
                "nurture": "种一棵鲜果茶树 · 七日养成记"}
 DEMO_RULES = {True: "每天可玩 20 次，成绩以服务器计算为准。排行榜实时更新。",
               False: "每天浇水、晒太阳、施肥，让茶树长大；连续打卡有额外成长，"
-                     "好友首次参与为你助力。茶树结果即得新品免单券。"}
+                     "邀请的好友首次完成游戏，茶树额外成长。茶树结果即得新品免单券。"}
 
 
 def seed_demo() -> tuple[Brand, list[Campaign], str]:

@@ -17,7 +17,7 @@ def public_view(campaign: Campaign, player: Player | None) -> dict:
         "slug": campaign.slug, "title": campaign.title, "status": campaign.status,
         "live": is_live(campaign),
         "game": {"type": game.name, "title": game.title, "params": campaign.game_params,
-                 "replayed": game.replayed},
+                 "replayed": game.replayed, "ends_early": game.ends_early},
         "branding": campaign.branding or {}, "rules_text": campaign.rules_text,
         "schedule": {"starts_at": isoformat(campaign.starts_at),
                      "ends_at": isoformat(campaign.ends_at), "timezone": campaign.timezone},

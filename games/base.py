@@ -85,6 +85,8 @@ class GameType:
     # validates ``{"moves": [...]}``: the whole input log, with its length limit
     moves_schema: ClassVar[type[Schema] | None] = None
     replayed: ClassVar[bool] = True
+    # whether a player may hand in a game before it is over (a race runs to its end)
+    ends_early: ClassVar[bool] = True
     # static files (relative to /static/) the play page loads, in order
     client_scripts: ClassVar[tuple[str, ...]] = ()
 

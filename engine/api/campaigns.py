@@ -20,6 +20,7 @@ class GameSchema(Schema):
     title = fields.String()
     params = fields.Dict()
     replayed = fields.Boolean(metadata={"description": "false: no sessions (nurture: garden API)"})
+    ends_early = fields.Boolean(metadata={"description": "false: a game runs to its end"})
 
 
 class CampaignPublicSchema(Schema):

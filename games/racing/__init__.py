@@ -24,6 +24,7 @@ class RacingGame(GameType):
     params_schema = RacingParamsSchema
     moves_schema = RacingMovesSchema
     replayed = True
+    ends_early = False  # the server simulates the race to its end
     client_scripts = ("games/prng.js", "games/racing/rules.js", "games/racing/client.js")
 
     def lower_is_better(self, params: dict[str, Any]) -> bool:

@@ -42,7 +42,8 @@
     api('/api/v1/campaigns/' + slug + '/sessions', {}).then(function (s) {
       session = s;
       if (ctl) { ctl.destroy(); ctl = null; }
-      $('intro').hidden = true; $('result').hidden = true; $('finish-early').hidden = false;
+      $('intro').hidden = true; $('result').hidden = true;
+      $('finish-early').hidden = data.game.ends_early === false;
       var game = window.HudongGames[s.game.type];
       ctl = game.start($('game'), { seed: s.seed, params: s.game.params }, { onGameOver: finish });
       if (data.plays_left !== null && data.plays_left !== undefined) showPlaysLeft(--data.plays_left);

@@ -238,8 +238,9 @@
                                                   function () { toast(url); });
         } else { toast(url); }
       });
-      share.append('好友首次参与可为你助力 +' + garden.friend_boost + ' 成长（已助力 ' +
-                   garden.friends + ' 人）', btn);
+      // the reward follows a friend's own first play, never the act of sharing
+      share.append('邀请的好友首次完成游戏，你的植物额外 +' + garden.friend_boost +
+                   ' 成长（已有 ' + garden.friends + ' 位好友参与）', btn);
     }
 
     function render(g) {
