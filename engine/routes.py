@@ -13,6 +13,7 @@ from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.cli import register_cli
 from engine.cli_access import register_access_cli
+from engine.console import bp as console_bp
 from engine.extensions import api, socketio
 from engine.live import NAMESPACE, LiveNamespace
 from engine.pages import bp as pages_bp
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     register_cli(app)
