@@ -36,7 +36,7 @@ test: lint
 	$(NODE) --test tests/js/
 	$(BIN)/pytest
 
-bench: migrate
+bench: setup
 	$(BIN)/python -m bench
 
 clean:

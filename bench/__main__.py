@@ -23,7 +23,9 @@ from bench import (
     finish,
     leaderboard_peers,
     live_latency,
+    nurture_actions,
     page_weight,
+    racing_replay,
     replay,
     sql_rank,
 )
@@ -92,6 +94,19 @@ def other_rows(speed: replay.ReplaySpeed, page: page_weight.PageWeight) -> list[
     ]
 
 
+def game_rows(race: racing_replay.RaceSpeed, taps: LoadResult, clients: int) -> list[Row]:
+    """Return the racing replay and nurture action rows."""
+    label = f"nurture actions (HTTP, {clients} players tapping)"
+    return [
+        Row(f"racing replay speed ({race.races} races, {race.mean_ticks:,.0f} ticks avg)",
+            race.ticks_per_s, "ticks/s"),
+        Row(f"{label}", taps.rate("action"), "actions/s"),
+        Row(f"{label} p50", taps.percentile_ms("action", 50), "ms"),
+        Row(f"{label} p99", taps.percentile_ms("action", 99), "ms"),
+        Row("nurture non-2xx answers", taps.failures(), f"of {taps.total():,} calls"),
+    ]
+
+
 def measure_live(stores: Stores, clients: int) -> live_latency.LiveResult:
     """Serve the app with the default push interval; time pushes to ``clients`` watchers."""
     env = {**stores.server_env(), "LIVE_PUSH_INTERVAL_MS": str(live_latency.PUSH_INTERVAL_MS)}
@@ -121,12 +136,14 @@ def measure_claims(stores: Stores) -> claims.ClaimResult | None:
 
 def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     """Measure everything against ``stores``; return the rows and the failure count."""
-    speed = replay.measure()
+    speed, race = replay.measure(), racing_replay.measure()
     env = stores.server_env()
+    nurture_actions.seed_campaign(stores.app_config())
     with Gunicorn("wsgi:app", env, "bench-app.log") as app:
         ours = with_server_cpu(app, lambda: finish.measure(
             app.url, BENCH_SLUG, args.clients, args.warmup, args.seconds))
         page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
+        taps = nurture_actions.measure(app.url, args.clients, args.warmup, args.seconds)
     with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
         base = with_server_cpu(base_app, lambda: baseline.measure(
             base_app.url, args.clients, args.warmup, args.seconds))
@@ -134,8 +151,9 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     more = redis_rows(stores)
     claimed = measure_claims(stores)
     rows = (http_rows(ours, base) + cpu_rows(ours, base) + other_rows(speed, page)
+            + game_rows(race, taps, args.clients)
             + live_latency.rows(live) + more + claims.rows(claimed))
-    failures = (ours.failures() + base.failures() + live.failed_submits()
+    failures = (ours.failures() + base.failures() + taps.failures() + live.failed_submits()
                 + claims.failures(claimed))
     return rows, failures
 
