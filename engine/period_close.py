@@ -19,10 +19,19 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import standings
 from engine.clock import as_utc, local_day, to_ms, utcnow
+from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
 from engine.leaderboard import period_key
-from engine.models import Campaign, CouponBatch, FinalStanding, PeriodClose, RewardRule, Score
+from engine.models import (
+    Campaign,
+    CouponBatch,
+    FinalStanding,
+    PeriodClose,
+    Player,
+    RewardRule,
+    Score,
+)
 from engine.rewards.awards import award_once
 
 log = logging.getLogger(__name__)
@@ -170,3 +179,27 @@ def close_due(now: datetime | None = None,
             if progress:
                 progress(campaign, period, key, close)
     return closed
+
+
+def closes_of(campaign: Campaign) -> list[dict]:
+    """Return every frozen or closed period of the campaign, newest first."""
+    rows = db.session.scalars(select(PeriodClose).where(PeriodClose.campaign_id == campaign.id)
+                              .order_by(PeriodClose.frozen_at.desc(), PeriodClose.id.desc()))
+    return [{"period": c.period, "period_key": c.period_key, "status": c.status,
+             "players": c.players, "awarded": c.awarded,
+             "closed_at": c.closed_at.isoformat() if c.closed_at else None} for c in rows]
+
+
+def final_standings(campaign: Campaign, period: str, key: str, limit: int) -> dict:
+    """Return a closed period's final top ``limit`` with each player's profile."""
+    close = _close_row(campaign.id, period, key)
+    if close is None:
+        raise NotFound("该周期尚未结算")
+    rows = db.session.execute(
+        select(FinalStanding, Player).join(Player, Player.id == FinalStanding.player_id)
+        .where(FinalStanding.close_id == close.id).order_by(FinalStanding.rank).limit(limit))
+    return {"period": period, "period_key": key, "status": close.status,
+            "players": close.players, "awarded": close.awarded,
+            "entries": [{"rank": s.rank, "score": s.score, "reached_at": s.reached_at.isoformat(),
+                         "player": {"id": p.id, "nickname": p.display_name,
+                                    "openid": p.openid}} for s, p in rows]}

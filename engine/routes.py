@@ -6,6 +6,7 @@ from flask import Flask
 
 from engine.api import admin_campaigns as admin_campaigns_api
 from engine.api import admin_rewards as admin_rewards_api
+from engine.api import admin_standings as admin_standings_api
 from engine.api import campaigns as campaigns_api
 from engine.api import crm as crm_api
 from engine.api import garden as garden_api
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(garden_api.blp)
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
+    api.register_blueprint(admin_standings_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)

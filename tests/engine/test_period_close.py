@@ -151,3 +151,25 @@ def test_rq_worker_runs_the_close_job(app):
     # it scheduled its next run for the next hour
     nxt = jobs.queue().fetch_job(jobs.close_job_id(jobs.next_hour(utcnow())))
     assert nxt is not None and nxt.get_status(refresh=True) == "scheduled"
+
+
+def test_marketer_reads_final_standings_over_the_api(app, client):
+    from engine.auth import create_access_token
+    from tests.factories import make_brand, make_marketer
+
+    campaign, players = day_campaign()
+    period_close.close_period(campaign, "daily", "2026-11-21")
+    token, _ = create_access_token(make_marketer(campaign.brand))
+    stranger, _ = create_access_token(make_marketer(make_brand()))
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    closes = client.get(f"/api/v1/admin/campaigns/{campaign.id}/standings", headers=auth)
+    assert closes.get_json()["closes"][0]["period_key"] == "2026-11-21"
+    url = f"/api/v1/admin/campaigns/{campaign.id}/standings/daily/2026-11-21?limit=2"
+    body = client.get(url, headers=auth).get_json()
+    assert [(e["rank"], e["score"]) for e in body["entries"]] == [(1, 90), (2, 85)]
+    assert body["entries"][0]["player"]["id"] == players[4].id and body["status"] == "closed"
+    missing = f"/api/v1/admin/campaigns/{campaign.id}/standings/daily/2026-11-22"
+    assert client.get(missing, headers=auth).status_code == 404
+    other = {"Authorization": f"Bearer {stranger}"}
+    assert client.get(url, headers=other).status_code == 404

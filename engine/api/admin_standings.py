@@ -1,0 +1,57 @@
+"""Admin API for closed leaderboard periods: which are closed, and their final standings."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine import period_close
+from engine.api.schemas import QuerySchema
+from engine.auth import marketer_required, owned_campaign
+
+blp = Blueprint("admin_standings", __name__, url_prefix="/api/v1/admin",
+                description="Final standings of closed periods")
+
+
+class CloseSchema(Schema):
+    period = fields.String()
+    period_key = fields.String()
+    status = fields.String(metadata={"description": "frozen | closed (prizes awarded)"})
+    players = fields.Integer()
+    awarded = fields.Integer()
+    closed_at = fields.String(allow_none=True)
+
+
+class ClosesSchema(Schema):
+    closes = fields.List(fields.Nested(CloseSchema))
+
+
+class StandingsQuerySchema(QuerySchema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class StandingsSchema(CloseSchema):
+    entries = fields.List(fields.Dict())
+
+
+@blp.route("/campaigns/<int:campaign_id>/standings")
+class ClosesView(MethodView):
+    decorators = [marketer_required]
+
+    @blp.response(200, ClosesSchema)
+    def get(self, campaign_id):
+        """List the campaign's frozen and closed periods, newest first."""
+        return {"closes": period_close.closes_of(owned_campaign(campaign_id))}
+
+
+@blp.route("/campaigns/<int:campaign_id>/standings/<period>/<period_key>")
+class StandingsView(MethodView):
+    decorators = [marketer_required]
+
+    @blp.arguments(StandingsQuerySchema, location="query")
+    @blp.response(200, StandingsSchema)
+    def get(self, args, campaign_id, period, period_key):
+        """Show a closed period's final ranks, scores and players (404 if not closed)."""
+        return period_close.final_standings(owned_campaign(campaign_id), period, period_key,
+                                            args["limit"])
