@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, ClassVar
 
 from marshmallow import Schema
@@ -85,6 +86,9 @@ class GameType:
     # validates ``{"moves": [...]}``: the whole input log, with its length limit
     moves_schema: ClassVar[type[Schema] | None] = None
     replayed: ClassVar[bool] = True
+    # a replayed type's pure rules module: ``new_state(seed, params)`` and
+    # ``replay(seed, params, moves, elapsed_ms)``, given validated params
+    rules: ClassVar[ModuleType | None] = None
     # whether a player may hand in a game before it is over (a race runs to its end)
     ends_early: ClassVar[bool] = True
     # static files (relative to /static/) the play page loads, in order
@@ -124,7 +128,9 @@ class GameType:
 
     def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
         """Return the JSON-able starting state for a session with ``seed``."""
-        raise NotImplementedError
+        if self.rules is None:
+            raise NotImplementedError
+        return self.rules.new_state(seed, self.rules_params(params))
 
     def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
                elapsed_ms: int | None = None) -> ReplayResult:
@@ -136,7 +142,9 @@ class GameType:
         with code ``"inhuman_timing"``. A move the rules refuse raises
         ``MoveRejected`` with code ``"invalid_moves"``.
         """
-        raise NotImplementedError
+        if self.rules is None:
+            raise NotImplementedError
+        return self.rules.replay(seed, self.rules_params(params), moves, elapsed_ms)
 
     # server-authoritative types (``replayed = False``) keep one state per player;
     # the engine stores it, serializes changes to it and calls these

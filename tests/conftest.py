@@ -111,6 +111,19 @@ def app(migrated, app_config):
         db.engine.dispose()
 
 
+@pytest.fixture
+def pool_app(app, app_config, postgres_only):
+    """Return a second app on the same stores for threads that race on PostgreSQL.
+
+    Each thread works in its own app context (``tests.support.concurrency``),
+    so its own session and connection: the races are the database's.
+    """
+    wide = create_app(app_config)
+    yield wide
+    with wide.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _dispose_every_engine():
     """Close the pools of every app a test built, so no connection is left to the GC.

@@ -24,21 +24,13 @@ class RacingGame(GameType):
     params_schema = RacingParamsSchema
     moves_schema = RacingMovesSchema
     replayed = True
+    rules = rules
     ends_early = False  # the server simulates the race to its end
     client_scripts = ("games/prng.js", "games/racing/rules.js", "games/racing/client.js")
 
     def lower_is_better(self, params: dict[str, Any]) -> bool:
         """Return True for a time trial ("time" score mode)."""
         return self.rules_params(params)["score_mode"] == "time"
-
-    def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the starting lane, lives and first rows of the course for ``seed``."""
-        return rules.new_state(seed, self.rules_params(params))
-
-    def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
-               elapsed_ms: int | None = None) -> ReplayResult:
-        """Replay ``moves`` from the seeded start to the end of the race."""
-        return rules.replay(seed, self.rules_params(params), moves, elapsed_ms)
 
     def session_metrics(self, result: ReplayResult) -> dict[str, int]:
         """Return the metrics a replayed race contributes to tags."""

@@ -22,16 +22,8 @@ class SynthesisGame(GameType):
     params_schema = SynthesisParamsSchema
     moves_schema = SynthesisMovesSchema
     replayed = True
+    rules = rules
     client_scripts = ("games/prng.js", "games/synthesis/rules.js", "games/synthesis/client.js")
-
-    def new_state(self, seed: int, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the starting board, score and over flag for ``seed``."""
-        return rules.new_state(seed, self.rules_params(params))
-
-    def replay(self, seed: int, params: dict[str, Any], moves: list[Any],
-               elapsed_ms: int | None = None) -> ReplayResult:
-        """Replay ``moves`` from the seeded start and return the outcome."""
-        return rules.replay(seed, self.rules_params(params), moves, elapsed_ms)
 
     def session_metrics(self, result: ReplayResult) -> dict[str, int]:
         """Return the metrics a replayed game contributes to tags: the top level reached."""

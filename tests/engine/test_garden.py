@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import create_app, garden
+from engine import garden
 from engine.errors import ActionNotReady
 from engine.extensions import db
 from engine.models import (
@@ -204,14 +204,6 @@ def test_a_friends_first_action_boosts_the_referrer_once(app):
 # concurrency on PostgreSQL: each tap is a thread with its own session and connection
 
 WORKERS = 30
-
-
-@pytest.fixture
-def pool_app(app, app_config, postgres_only):
-    wide = create_app(app_config)  # PostgreSQL tests connect without a pool
-    yield wide
-    with wide.app_context():
-        db.engine.dispose()
 
 
 def tap_all(pool_app, campaign_id, player_id, taps):

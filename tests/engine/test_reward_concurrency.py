@@ -6,10 +6,8 @@ database connection: the races are the database's, not Python's.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from engine import create_app
 from engine.errors import CouponLimitReached, CouponsExhausted, NoDrawsLeft
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, Draw, Player, Prize
@@ -19,15 +17,6 @@ from tests.factories import make_campaign, make_player
 from tests.support.concurrency import run_together
 
 WORKERS = 32
-
-
-@pytest.fixture
-def pool_app(app, app_config, postgres_only):
-    """Return a second app on the same stores for the worker threads."""
-    wide = create_app(app_config)  # PostgreSQL tests connect without a pool
-    yield wide
-    with wide.app_context():
-        db.engine.dispose()
 
 
 def run_all(pool_app, jobs, work):
