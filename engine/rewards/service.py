@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engine import campaigns
 from engine.errors import CouponNotAvailable
 from engine.extensions import db
-from engine.models import Campaign, CouponBatch, Player, Prize
+from engine.models import Campaign, Coupon, CouponBatch, Player, Prize
 from engine.rewards import coupons, draws
 
 
@@ -18,9 +18,8 @@ def draw_for(campaign: Campaign, player: Player) -> dict:
     if result.prize is not None:
         coupon = None
         if result.draw.coupon_id:
-            found = coupons.coupons_of([player.id])
-            coupon = next((coupons.coupon_view(c, b) for c, b in found
-                           if c.id == result.draw.coupon_id), None)
+            won = db.session.get(Coupon, result.draw.coupon_id)
+            coupon = coupons.coupon_view(won, db.session.get(CouponBatch, won.batch_id))
         prize = {"id": result.prize.id, "name": result.prize.name,
                  "image": result.prize.image, "coupon": coupon}
     return {"prize": prize, "draws_left": result.draws_left}

@@ -55,13 +55,6 @@ class SynthesisParamsSchema(Schema):
                          validate=validate.Length(min=3, max=16))
 
 
-class MoveSchema(Schema):
-    """Validate one swipe of the input log: direction and ms since session start."""
-
-    d = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
-    t = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_T_MS))
-
-
 def _check_moves(moves: list) -> None:
     """Raise ValidationError naming every malformed move (at most 10)."""
     bad = {}

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from games.prng import Prng  # noqa: E402
 from games.racing import rules  # noqa: E402
 from games.racing.schema import RacingParamsSchema  # noqa: E402
+from tests.golden import golden_json  # noqa: E402
 
 OUT = Path(__file__).with_name("racing.json")
 EVERY = 50
@@ -120,32 +121,12 @@ def play_case(name: str, seed: int, raw: dict, driver, case_no: int) -> dict:
             "duration_ms": result.duration_ms, "state": result.state}
 
 
-def dumps(doc: dict) -> str:
-    """Return ``doc`` as JSON with one move, row or checkpoint per line (readable diffs)."""
-    def line(value):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    parts = ['{\n "cases": [']
-    for n, case in enumerate(doc["cases"]):
-        fields = []
-        for key, value in case.items():
-            if key in ("moves", "rows", "checkpoints") and value:
-                rows = ",\n    ".join(line(v) for v in value)
-                fields.append(f'   "{key}": [\n    {rows}\n   ]')
-            else:
-                fields.append(f'   "{key}": {line(value)}')
-        sep = "," if n + 1 < len(doc["cases"]) else ""
-        parts.append("  {\n" + ",\n".join(fields) + "\n  }" + sep)
-    parts.append(" ]\n}\n")
-    return "\n".join(parts)
-
-
 def main() -> None:
     """Write the golden file and print a one-line summary per case."""
     cases = [play_case(*case, case_no=n) for n, case in enumerate(CASES)]
     doc = {"cases": cases}
-    assert json.loads(dumps(doc)) == doc
-    OUT.write_text(dumps(doc), encoding="utf-8")
+    assert json.loads(golden_json.dumps(doc, ("moves", "rows", "checkpoints"))) == doc
+    OUT.write_text(golden_json.dumps(doc, ("moves", "rows", "checkpoints")), encoding="utf-8")
     for case in cases:
         sys.stdout.write(f"{case['name']}: {len(case['moves'])} moves, "
                          f"{case['state']['ticks']} ticks, score {case['score']}, "

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from games.prng import Prng  # noqa: E402
 from games.synthesis import rules  # noqa: E402
 from games.synthesis.schema import SynthesisParamsSchema  # noqa: E402
+from tests.golden import golden_json  # noqa: E402
 
 OUT = Path(__file__).with_name("synthesis.json")
 PRNG_SEEDS = (0, 1, 4294967295)
@@ -76,32 +77,12 @@ def prng_vectors() -> dict[str, list[int]]:
     return out
 
 
-def dumps(doc: dict) -> str:
-    """Return ``doc`` as JSON with one board or move per line (readable diffs)."""
-    def line(value):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    parts = ['{\n "prng": ' + line(doc["prng"]) + ',\n "cases": [']
-    for n, case in enumerate(doc["cases"]):
-        fields = []
-        for key, value in case.items():
-            if key in ("moves", "boards"):
-                rows = ",\n    ".join(line(v) for v in value)
-                fields.append(f'   "{key}": [\n    {rows}\n   ]')
-            else:
-                fields.append(f'   "{key}": {line(value)}')
-        sep = "," if n + 1 < len(doc["cases"]) else ""
-        parts.append("  {\n" + ",\n".join(fields) + "\n  }" + sep)
-    parts.append(" ]\n}\n")
-    return "\n".join(parts)
-
-
 def main() -> None:
     """Write the golden file and print a one-line summary per case."""
     cases = [play_case(*case, case_no=n) for n, case in enumerate(CASES)]
     doc = {"prng": prng_vectors(), "cases": cases}
-    assert json.loads(dumps(doc)) == doc
-    OUT.write_text(dumps(doc), encoding="utf-8")
+    assert json.loads(golden_json.dumps(doc, ("moves", "boards"))) == doc
+    OUT.write_text(golden_json.dumps(doc, ("moves", "boards")), encoding="utf-8")
     for case in cases:
         sys.stdout.write(f"{case['name']}: {len(case['moves'])} moves, "
                          f"score {case['score']}, over {case['over']}\n")

@@ -2,6 +2,7 @@
 // and the canvas client records a replayable log (with a tiny fake DOM).
 'use strict';
 const test = require('node:test');
+const { fakeDom } = require('./fake_dom.js');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { Prng } = require('../../static/games/prng.js');
@@ -53,36 +54,7 @@ test('applyMove traces every tile to its destination', () => {
   assert.equal(R.applyMove([[0, 0, 1], [0, 0, 0], [0, 0, 0]], 'R', [2, 4, 8]).moved, false);
 });
 
-// --- client, with just enough fake DOM to run start() under node ---
-
-function fakeDom() {
-  const listeners = {};
-  const on = (target) => (type, fn) => { (listeners[target + type] = listeners[target + type] || []).push(fn); };
-  const off = (target) => (type, fn) => {
-    listeners[target + type] = (listeners[target + type] || []).filter((f) => f !== fn);
-  };
-  const ctx = new Proxy({ measureText: (s) => ({ width: s.length * 10 }) }, {
-    get: (o, k) => (k in o ? o[k] : () => {}), set: (o, k, v) => { o[k] = v; return true; },
-  });
-  const canvas = {
-    style: {}, getContext: () => ctx, addEventListener: on('canvas'), removeEventListener: off('canvas'),
-    getBoundingClientRect: () => ({ left: 0, top: 0, width: 360, height: 480 }),
-    parentNode: null,
-  };
-  const container = {
-    clientWidth: 360, clientHeight: 480, children: [],
-    appendChild(el) { this.children.push(el); el.parentNode = this; },
-    removeChild(el) { this.children = this.children.filter((c) => c !== el); el.parentNode = null; },
-  };
-  global.document = {
-    createElement: () => canvas, addEventListener: on('doc'), removeEventListener: off('doc'),
-  };
-  global.window = { devicePixelRatio: 2, addEventListener: on('win'), removeEventListener: off('win') };
-  global.Image = function () {};
-  const fire = (key, ev) => (listeners[key] || []).slice().forEach((fn) => fn(ev));
-  const cleanup = () => { delete global.document; delete global.window; delete global.Image; };
-  return { canvas, container, fire, listeners, cleanup };
-}
+// --- client, on the fake DOM of ./fake_dom.js ---
 
 function fakeClock() {
   const realNow = performance.now;
