@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Event, PlaySession, Score
+from games.synthesis import SynthesisGame, rules
 from tests.factories import make_campaign
 from tests.support.play import auto_moves
 
@@ -22,6 +23,14 @@ def start(client, slug):
 def finish(client, opened, moves, **extra):
     return client.post(f"/api/v1/sessions/{opened['session_id']}/finish",
                        json={"token": opened["token"], "moves": moves, **extra})
+
+
+def no_op_direction(seed, moves):
+    """Return a direction that would change nothing after ``moves``, if there is one."""
+    params = SynthesisGame().validate_params(FAST)
+    board = SynthesisGame().replay(seed, FAST, moves).state["board"]
+    return next((d for d in "UDLR"
+                 if rules.apply_move(board, d, rules.level_points(params))[0] == board), None)
 
 
 def reasons():
@@ -80,9 +89,13 @@ def test_second_finish_is_409(client):
 def test_invalid_move_is_422_and_recorded(client):
     campaign = make_campaign(game_params=FAST)
     opened = start(client, campaign.slug).get_json()
-    moves, _ = auto_moves(opened["seed"], FAST, count=5)
-    # repeating the last direction of a settled board changes nothing
-    moves = moves + [dict(moves[-1])] * 30
+    # play until the board has a direction that changes nothing, then swipe that way
+    for count in range(5, 200):
+        moves, _ = auto_moves(opened["seed"], FAST, count=count)
+        idle = no_op_direction(opened["seed"], moves)
+        if idle:
+            break
+    moves = moves + [{"d": idle, "t": moves[-1]["t"]}]
     resp = finish(client, opened, moves)
     assert resp.status_code == 422
     assert resp.get_json()["error"]["code"] == "invalid_moves"
