@@ -4,7 +4,7 @@ The peer is PyPI's ``leaderboard`` (agoragames' leaderboard-python, the
 Redis sorted-set library our vocabulary comes from). Both run the same
 workload on the same Redis from this process, one call at a time: random
 member ids, random scores, and each op writes a score then reads the
-member's rank. Ours is ``engine.leaderboard.rank_member``, one EVALSHA that
+member's rank. Ours is ``engine.boards.leaderboard.rank_member``, one EVALSHA that
 keeps the player's best (with the time tie-break in the member name) and
 answers the rank; theirs is ``rank_member`` (a MULTI/EXEC pipeline with one
 ZADD, which overwrites) then ``rank_for`` (ZREVRANK): two round trips.
@@ -28,8 +28,8 @@ import redis
 from leaderboard.leaderboard import Leaderboard
 
 from bench.table import Row
-from engine import leaderboard
-from engine.leaderboard import Board
+from engine.boards import leaderboard
+from engine.boards.leaderboard import Board
 
 MEMBERS = 100_000
 ROUNDS = 3

@@ -13,7 +13,7 @@ import requests
 
 from bench.load import LoadResult, Sample, run_clients, timed_post
 from engine import create_app
-from engine.campaigns import create_campaign
+from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Brand

@@ -8,7 +8,7 @@ pipelined in chunks, with exactly the members ``rank_member`` would write
 (``member_for``): a million EVALSHAs would only take longer to reach the
 same state. Then random players' ranks are looked up both ways, one call at
 a time: ``SELECT COUNT(*) FROM t WHERE score > :s`` (+1 is the rank) and
-``engine.leaderboard.rank_for`` (HGET + ZREVRANK).
+``engine.boards.leaderboard.rank_for`` (HGET + ZREVRANK).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, text
 
 from bench.table import Row
-from engine import leaderboard
+from engine.boards import leaderboard
+from engine.boards.leaderboard import Board, member_for
 from engine.extensions import redis_store
-from engine.leaderboard import Board, member_for
 
 ENTRIES = 1_000_000
 CHUNK = 50_000

@@ -25,10 +25,10 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
 from engine import create_app
-from engine.campaigns import create_campaign
+from engine.campaigns.demo import seed_demo
+from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.config import normalize_database_url
-from engine.demo import seed_demo
 from engine.extensions import db
 from engine.models import Brand
 

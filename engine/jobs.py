@@ -37,7 +37,7 @@ def next_hour(now: datetime) -> datetime:
 
 def close_periods_job(reschedule: bool = True) -> int:
     """Close every ended period; schedule the next run; return how many closed."""
-    from engine.period_close import close_due
+    from engine.boards.period_close import close_due
 
     closed = close_due()
     if reschedule:

@@ -19,7 +19,7 @@ def leaderboard(campaign_id: int, period: str, period_key: str) -> str:
     Tie rule: members are ``<tiebreak:013d>:<player_id>``; the tiebreak is
     built from the moment the score was reached so that, among equal scores,
     Redis's byte order of members puts the earlier one first (see
-    ``engine.leaderboard.member_for``). The score itself stays an exact
+    ``engine.boards.leaderboard.member_for``). The score itself stays an exact
     integer (below 2^53), never composed with a time.
     """
     return f"{_campaign(campaign_id)}:lb:{period}:{period_key}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from engine.access.wechat.views import bp as wechat_bp
 from engine.api import admin_campaigns as admin_campaigns_api
 from engine.api import admin_rewards as admin_rewards_api
 from engine.api import admin_standings as admin_standings_api
@@ -12,13 +13,12 @@ from engine.api import crm as crm_api
 from engine.api import garden as garden_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
-from engine.cli import register_cli
-from engine.cli_access import register_access_cli
-from engine.console import bp as console_bp
+from engine.boards.live import NAMESPACE, LiveNamespace
+from engine.cli.access import register_access_cli
+from engine.cli.operations import register_cli
 from engine.extensions import api, socketio
-from engine.live import NAMESPACE, LiveNamespace
-from engine.pages import bp as pages_bp
-from engine.wechat.views import bp as wechat_bp
+from engine.web.console import bp as console_bp
+from engine.web.pages import bp as pages_bp
 
 
 def register(app: Flask) -> None:

@@ -17,7 +17,8 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from engine import create_app, live
+from engine import create_app
+from engine.boards import live
 from engine.config import normalize_database_url
 from engine.extensions import db
 from tests.support.servers import LiveServer

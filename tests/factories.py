@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from engine.campaigns import create_campaign
+from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Brand, BrandMember, Marketer, Player

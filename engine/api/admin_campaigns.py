@@ -1,7 +1,7 @@
 """Admin API for campaigns: list and create per brand, read, patch, publish, pause.
 
 The rules of a campaign's life (slug unique, schedule in order, game locked
-while live, which status may follow which) live in ``engine.campaign_admin``;
+while live, which status may follow which) live in ``engine.campaigns.admin``;
 the views only parse, call one service function and serialize.
 """
 
@@ -14,9 +14,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from engine import campaign_admin
-from engine.auth import marketer_required, owned_brand, owned_campaign
-from engine.leaderboard import PERIODS
+from engine.access.auth import marketer_required, owned_brand, owned_campaign
+from engine.boards.leaderboard import PERIODS
+from engine.campaigns import admin
 from engine.rewards.draws import DrawConfigSchema
 
 blp = Blueprint("admin_campaigns", __name__, url_prefix="/api/v1/admin",
@@ -110,7 +110,7 @@ class BrandsView(MethodView):
     @blp.response(200, AdminBrandsSchema)
     def get(self):
         """List the brands I work for."""
-        return {"brands": campaign_admin.brands_of_marketer()}
+        return {"brands": admin.brands_of_marketer()}
 
 
 @blp.route("/brands/<brand_slug>/campaigns")
@@ -120,13 +120,13 @@ class BrandCampaignsView(MethodView):
     @blp.response(200, AdminCampaignsSchema)
     def get(self, brand_slug):
         """List the brand's campaigns, newest first."""
-        return {"campaigns": campaign_admin.campaigns_of(owned_brand(brand_slug))}
+        return {"campaigns": admin.campaigns_of(owned_brand(brand_slug))}
 
     @blp.arguments(CampaignInSchema)
     @blp.response(201, AdminCampaignSchema)
     def post(self, body, brand_slug):
         """Create a draft campaign (409 ``slug_taken``; 422 ``invalid_params``)."""
-        return campaign_admin.create_draft(owned_brand(brand_slug), body)
+        return admin.create_draft(owned_brand(brand_slug), body)
 
 
 @blp.route("/campaigns/<int:campaign_id>")
@@ -136,13 +136,13 @@ class CampaignView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def get(self, campaign_id):
         """Show a campaign with every field."""
-        return campaign_admin.campaign_view(owned_campaign(campaign_id))
+        return admin.campaign_view(owned_campaign(campaign_id))
 
     @blp.arguments(CampaignPatchSchema(partial=True))
     @blp.response(200, AdminCampaignSchema)
     def patch(self, body, campaign_id):
         """Change some fields; game parameters are validated by the game type again."""
-        return campaign_admin.update_campaign(owned_campaign(campaign_id), body)
+        return admin.update_campaign(owned_campaign(campaign_id), body)
 
 
 @blp.route("/campaigns/<int:campaign_id>/publish")
@@ -153,7 +153,7 @@ class PublishView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def post(self, _body, campaign_id):
         """Make the campaign live (422 when its end has passed or it ends before it starts)."""
-        return campaign_admin.publish(owned_campaign(campaign_id))
+        return admin.publish(owned_campaign(campaign_id))
 
 
 @blp.route("/campaigns/<int:campaign_id>/pause")
@@ -164,4 +164,4 @@ class PauseView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def post(self, _body, campaign_id):
         """Pause a live campaign: players see it but cannot play."""
-        return campaign_admin.pause(owned_campaign(campaign_id))
+        return admin.pause(owned_campaign(campaign_id))

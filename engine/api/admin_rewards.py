@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
-from engine.auth import marketer_required, owned, owned_campaign
+from engine.access.auth import marketer_required, owned, owned_campaign
+from engine.boards.leaderboard import PERIODS
 from engine.errors import ValidationFailed
-from engine.leaderboard import PERIODS
 from engine.models import CouponBatch, Prize, RewardRule
 from engine.rewards import admin
 from engine.rewards.draws import MILLION

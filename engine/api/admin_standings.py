@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import period_close
+from engine.access.auth import marketer_required, owned_campaign
 from engine.api.schemas import QuerySchema
-from engine.auth import marketer_required, owned_campaign
+from engine.boards import period_close
 
 blp = Blueprint("admin_standings", __name__, url_prefix="/api/v1/admin",
                 description="Final standings of closed periods")

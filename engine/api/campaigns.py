@@ -6,10 +6,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import campaigns, identity, play, public_view, standings
+from engine.access import identity
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
+from engine.boards import standings
+from engine.boards.leaderboard import PERIODS
+from engine.campaigns import lifecycle, public_view
 from engine.clock import isoformat
-from engine.leaderboard import PERIODS
+from engine.play import sessions
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
                 description="A campaign as players see it")
@@ -74,7 +77,7 @@ class CampaignView(MethodView):
     @blp.response(200, CampaignPublicSchema)
     def get(self, slug):
         """Show a campaign: game, branding, schedule, rules, my plays left."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         player = identity.current_player(campaign.brand_id)
         return public_view.public_view(campaign, player)
 
@@ -85,10 +88,10 @@ class SessionsView(MethodView):
     @blp.response(201, SessionOpenedSchema)
     def post(self, _body, slug):
         """Open a play session (403 not live, 429 no plays left today)."""
-        campaign = campaigns.get_public_campaign(slug)
-        session = play.start_session(campaign, identity.player_for_request(campaign))
+        campaign = lifecycle.get_public_campaign(slug)
+        session = sessions.start_session(campaign, identity.player_for_request(campaign))
         return {"session_id": session.id, "seed": session.seed,
-                "token": play.session_token(session),
+                "token": sessions.session_token(session),
                 "game": {"type": campaign.game_type, "params": campaign.game_params},
                 "expires_at": isoformat(session.expires_at)}
 
@@ -99,7 +102,7 @@ class LeaderboardView(MethodView):
     @blp.response(200, LeaderboardSchema)
     def get(self, args, slug):
         """Show the top N of a period, or the N around me, and my rank."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         player = identity.current_player(campaign.brand_id)
         return standings.leaderboard_view(campaign, player, args["period"], args["limit"],
                                            around_me=args.get("around") == "me")

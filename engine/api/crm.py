@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.auth import api_key_required
+from engine.access.auth import api_key_required
 from engine.clock import isoformat
 from engine.rewards import coupons
 

@@ -6,7 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import campaigns, garden, identity
+from engine.access import identity
+from engine.campaigns import lifecycle
+from engine.play import garden
 
 blp = Blueprint("garden", __name__, url_prefix="/api/v1/campaigns",
                 description="Nurture: a player's plant and its daily care")
@@ -40,7 +42,7 @@ class GardenView(MethodView):
     @blp.response(200, GardenStateSchema)
     def get(self, slug):
         """Show my plant: growth, stage, energy, streak and each action's timer."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         return garden.garden_view(campaign, identity.player_for_request(campaign))
 
 
@@ -50,6 +52,6 @@ class GardenActionsView(MethodView):
     @blp.response(200, GardenActionResultSchema)
     def post(self, body, slug):
         """Do one action (429 with retry_after while cooling down, over the limit or tired)."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         return garden.perform(campaign, identity.player_for_request(campaign), body["action"],
                               body["idempotency_key"])

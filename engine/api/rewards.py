@@ -6,7 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from engine import campaigns, identity
+from engine.access import identity
+from engine.campaigns import lifecycle
 from engine.rewards import service
 
 blp = Blueprint("rewards", __name__, url_prefix="/api/v1", description="Coupons and draws")
@@ -48,7 +49,7 @@ class DrawsView(MethodView):
     @blp.response(200, DrawResultSchema)
     def post(self, _body, slug):
         """Spend one draw (429 when none is left) and show what it won."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         return service.draw_for(campaign, identity.player_for_request(campaign))
 
 
@@ -58,7 +59,7 @@ class ClaimView(MethodView):
     @blp.response(201, CouponSchema)
     def post(self, _body, slug, batch_id):
         """Claim a coupon of a claimable batch (409 when gone or already held)."""
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
         return service.claim(campaign, identity.player_for_request(campaign), batch_id)
 
 

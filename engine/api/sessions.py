@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import play
+from engine.play import sessions
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
                 description="Finishing a play session")
@@ -34,5 +34,5 @@ class FinishView(MethodView):
     @blp.response(200, FinishResultSchema)
     def post(self, body, session_id):
         """Replay the input log; the server's score is the score."""
-        return play.finish_session(session_id, body["token"], body["moves"],
+        return sessions.finish_session(session_id, body["token"], body["moves"],
                                    body.get("client_score"))

@@ -1,7 +1,7 @@
 """What the admin API asks of rewards: batches, code imports, prizes, reward rules.
 
 Every function takes rows the caller already scoped to the marketer's brands
-(``engine.auth.owned``); a batch named in a body is checked here against the
+(``engine.access.auth.owned``); a batch named in a body is checked here against the
 campaign's brand, and another brand's batch reads as "not found" so nothing
 leaks across tenants.
 """

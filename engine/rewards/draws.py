@@ -19,7 +19,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns
+from engine.campaigns import lifecycle
 from engine.clock import as_utc, local_day, utcnow
 from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted, NoDrawsLeft
 from engine.events import record_event
@@ -167,7 +167,7 @@ def _pay(campaign: Campaign, player: Player, day: str, cfg: dict) -> Draw:
             draw = Draw(campaign_id=campaign.id, player_id=player.id, day_key=day,
                         credit_id=credit.id)
         else:
-            raise NoDrawsLeft(retry_after=campaigns.seconds_to_local_midnight(campaign))
+            raise NoDrawsLeft(retry_after=lifecycle.seconds_to_local_midnight(campaign))
         try:
             with db.session.begin_nested():
                 db.session.add(draw)
@@ -193,7 +193,7 @@ def _award(campaign: Campaign, player: Player, draw: Draw, prize: Prize, day: st
 
 def draw(campaign: Campaign, player: Player, roll: int | None = None) -> DrawResult:
     """Spend one draw and maybe win a prize; the roll is random unless given."""
-    campaigns.ensure_live(campaign)
+    lifecycle.ensure_live(campaign)
     now, cfg = utcnow(), draw_config(campaign)
     day = _today(campaign, now)
     paid = _pay(campaign, player, day, cfg)

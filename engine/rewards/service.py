@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import campaigns
+from engine.campaigns import lifecycle
 from engine.errors import CouponNotAvailable
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, Player, Prize
@@ -27,7 +27,7 @@ def draw_for(campaign: Campaign, player: Player) -> dict:
 
 def claim(campaign: Campaign, player: Player, batch_id: int) -> dict:
     """Issue the player a coupon of a claimable batch of this live campaign."""
-    campaigns.ensure_live(campaign)
+    lifecycle.ensure_live(campaign)
     batch = db.session.get(CouponBatch, batch_id)
     if batch is None or batch.campaign_id != campaign.id or not batch.claimable:
         raise CouponNotAvailable()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine.demo import seed_demo
+from engine.campaigns.demo import seed_demo
 from engine.extensions import db
 from engine.models import Campaign, Prize
 

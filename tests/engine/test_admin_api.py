@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.auth import create_access_token
+from engine.access.auth import create_access_token
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Prize, RewardRule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.demo import seed_demo
+from engine.campaigns.demo import seed_demo
 from engine.extensions import db
 from engine.models import Event, Player
 from games import GAME_TYPES
@@ -51,7 +51,7 @@ def test_demo_seed_is_idempotent_and_live(app, runner):
 
 
 def test_marketer_chooses_which_boards_players_see(app, client):
-    from engine.auth import create_access_token
+    from engine.access.auth import create_access_token
     from tests.factories import make_brand, make_marketer
 
     brand = make_brand()

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from engine.auth import create_access_token, create_api_key
+from engine.access.auth import create_access_token, create_api_key
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import AccessToken, ApiKey, Brand, BrandMember, Marketer

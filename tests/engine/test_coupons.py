@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.auth import create_api_key
+from engine.access.auth import create_api_key
 from engine.clock import utcnow
 from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted
 from engine.extensions import db

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import garden
 from engine.errors import ActionNotReady
 from engine.extensions import db
 from engine.models import (
@@ -18,6 +17,7 @@ from engine.models import (
     Player,
     RewardRule,
 )
+from engine.play import garden
 from engine.referral import sharer_from_token
 from engine.rewards import admin
 from engine.rewards.coupons import create_batch

@@ -9,9 +9,9 @@ import requests
 from sqlalchemy import func, select
 
 from engine import create_app
+from engine.access.wechat.login import safe_next
 from engine.extensions import db
 from engine.models import Event, Player, PlaySession
-from engine.wechat.login import safe_next
 from tests.factories import make_brand, make_campaign
 from tests.support.wechat_server import FakeWeChat, WeChatUser
 

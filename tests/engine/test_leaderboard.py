@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine import leaderboard, standings
+from engine.boards import leaderboard, standings
+from engine.boards.leaderboard import Board
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
-from engine.leaderboard import Board
 from engine.models import PlaySession, Score
 from tests.factories import make_campaign, make_player
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import period_close
+from engine.boards import period_close
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Coupon, FinalStanding, PeriodClose, PlaySession, RewardRule, Score
@@ -154,7 +154,7 @@ def test_rq_worker_runs_the_close_job(app):
 
 
 def test_marketer_reads_final_standings_over_the_api(app, client):
-    from engine.auth import create_access_token
+    from engine.access.auth import create_access_token
     from tests.factories import make_brand, make_marketer
 
     campaign, players = day_campaign()

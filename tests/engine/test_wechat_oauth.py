@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from engine.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatError, WeChatOAuthClient
+from engine.access.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatError, WeChatOAuthClient
 from tests.support.servers import free_port
 from tests.support.wechat_server import FakeWeChat, WeChatUser
 

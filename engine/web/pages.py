@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from engine import campaigns, identity, public_view, referral
+from engine import referral
+from engine.access import identity
+from engine.access.wechat import login
+from engine.campaigns import lifecycle, public_view
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
 from engine.rewards import service
-from engine.wechat import login
 from games import get_game_type
 
 bp = Blueprint("pages", __name__)
@@ -25,7 +27,7 @@ def index():
 def play_page(slug: str):
     """Serve the play page; record the visit (with the share token, if any)."""
     try:
-        campaign = campaigns.get_public_campaign(slug)
+        campaign = lifecycle.get_public_campaign(slug)
     except NotFound:
         return render_template("not_found.html"), 404
     player = identity.current_player(campaign.brand_id)

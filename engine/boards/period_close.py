@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from engine import standings
+from engine.boards import standings
+from engine.boards.leaderboard import period_key
 from engine.clock import as_utc, local_day, to_ms, utcnow
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
-from engine.leaderboard import period_key
 from engine.models import (
     Campaign,
     CouponBatch,

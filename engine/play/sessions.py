@@ -19,7 +19,10 @@ from marshmallow import ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns, identity, live, referral, standings
+from engine import referral
+from engine.access import identity
+from engine.boards import live, standings
+from engine.campaigns import lifecycle
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     AlreadyFinished,
@@ -63,19 +66,19 @@ def session_token(play: PlaySession) -> str:
 
 def start_session(campaign: Campaign, player: Player) -> PlaySession:
     """Open a play session, within the campaign's daily play limit."""
-    campaigns.ensure_live(campaign)
+    lifecycle.ensure_live(campaign)
     if not get_game_type(campaign.game_type).replayed:
         raise NoSessions()
     now = utcnow()
     day = local_day(now, campaign.timezone).isoformat()
     ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])
     for _ in range(5):
-        used = campaigns.plays_today(campaign, player, now)
+        used = lifecycle.plays_today(campaign, player, now)
         if campaign.plays_per_day and used >= campaign.plays_per_day:
             record_event("play_refused", brand_id=campaign.brand_id, campaign_id=campaign.id,
                          player_id=player.id, reason="no_plays_left")
             db.session.commit()
-            raise NoPlaysLeft(retry_after=campaigns.seconds_to_local_midnight(campaign, now))
+            raise NoPlaysLeft(retry_after=lifecycle.seconds_to_local_midnight(campaign, now))
         play = PlaySession(id=uuid.uuid4().hex, campaign_id=campaign.id, player_id=player.id,
                            seed=secrets.randbits(32), game_params=campaign.game_params,
                            status="open", day_key=day,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.campaigns import create_campaign
+from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Brand, BrandMember, Campaign, Marketer, Prize, RewardRule

@@ -7,8 +7,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from engine import jobs, period_close, standings
-from engine.demo import DEMO_EMAIL, seed_demo
+from engine import jobs
+from engine.boards import period_close, standings
+from engine.campaigns.demo import DEMO_EMAIL, seed_demo
 from engine.extensions import db
 from engine.models import Campaign
 

@@ -2,7 +2,7 @@
 
 Chinese by default, English when the browser prefers it. Forms carry a CSRF
 token kept in the signed session; the console session is the same one the
-admin API accepts (``engine.auth``).
+admin API accepts (``engine.access.auth``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
-from engine import auth, identity
+from engine.access import auth, identity
 from engine.extensions import db
 from engine.models import Brand, Campaign, Coupon, CouponBatch, Marketer, PlaySession
 

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, session, url_for
 
-from engine import identity
+from engine.access import identity
+from engine.access.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatOAuthClient
 from engine.models import Campaign
-from engine.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatOAuthClient
 
 log = logging.getLogger(__name__)
 STATE_KEY = "oauth_state"

@@ -1,7 +1,7 @@
 """Command-line groups for access: ``flask brands|users|tokens|apikeys ...``.
 
 Secrets (personal access tokens, API keys) are printed once, when created;
-only their SHA-256 is stored (``engine.auth``), so a lost secret is revoked
+only their SHA-256 is stored (``engine.access.auth``), so a lost secret is revoked
 by its prefix and a new one created.
 """
 
@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from engine.auth import SCOPES, create_access_token, create_api_key
+from engine.access.auth import SCOPES, create_access_token, create_api_key
 from engine.clock import isoformat, utcnow
 from engine.extensions import db
 from engine.models import AccessToken, ApiKey, Brand, BrandMember, Marketer

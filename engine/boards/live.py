@@ -17,11 +17,12 @@ from flask_socketio import Namespace, emit, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from engine import keys, leaderboard, standings
+from engine import keys
+from engine.access.identity import player_id_for
+from engine.boards import leaderboard, standings
+from engine.boards.leaderboard import PERIODS
 from engine.clock import utcnow
 from engine.extensions import db, redis_store, socketio
-from engine.identity import player_id_for
-from engine.leaderboard import PERIODS
 from engine.models import Campaign
 
 log = logging.getLogger(__name__)

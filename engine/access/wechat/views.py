@@ -6,8 +6,8 @@ import logging
 
 from flask import Blueprint, redirect, render_template, request
 
-from engine.wechat import login
-from engine.wechat.oauth import WeChatError
+from engine.access.wechat import login
+from engine.access.wechat.oauth import WeChatError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__, url_prefix="/wechat")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.campaigns import is_live, plays_left
+from engine.campaigns.lifecycle import is_live, plays_left
 from engine.clock import isoformat
 from engine.models import Campaign, Player
 from engine.referral import share_token_for

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns, referral
+from engine import referral
+from engine.campaigns import lifecycle
 from engine.clock import as_utc, to_ms, utcnow
 from engine.errors import (
     ActionNotReady,
@@ -170,7 +171,7 @@ def perform(campaign: Campaign, player: Player, action: str, idempotency_key: st
     ``ActionNotReady`` (429 with ``retry_after``) on cooldown, over the daily
     limit or out of energy; ``AlreadyMatured``; ``UnknownAction``.
     """
-    campaigns.ensure_live(campaign)
+    lifecycle.ensure_live(campaign)
     game = _game(campaign)
     for _ in range(ATTEMPTS):
         garden = _locked_garden(campaign, game, player.id, utcnow())

@@ -6,7 +6,7 @@ from flask import g
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import campaigns
+from engine.campaigns import lifecycle
 from engine.clock import isoformat, utcnow
 from engine.errors import Conflict, Unprocessable
 from engine.extensions import db
@@ -49,7 +49,7 @@ def create_draft(brand: Brand, fields: dict) -> dict:
     """Create a draft campaign whose game parameters pass the game type's schema."""
     _check_schedule(fields.get("starts_at"), fields.get("ends_at"))
     try:
-        campaign = campaigns.create_campaign(brand, status="draft", **fields)
+        campaign = lifecycle.create_campaign(brand, status="draft", **fields)
         db.session.commit()
     except IntegrityError:  # the slug's unique constraint: another campaign has it
         raise _slug_taken() from None
@@ -63,7 +63,7 @@ def update_campaign(campaign: Campaign, changes: dict) -> dict:
     if any(k in changes for k in GAME_FIELDS):
         game_type = changes.get("game_type", campaign.game_type)
         params = changes.get("game_params", campaign.game_params)
-        changes["game_params"] = campaigns.validate_game(game_type, params)
+        changes["game_params"] = lifecycle.validate_game(game_type, params)
         if campaign.status == "live":
             raise Conflict("活动进行中不能修改游戏设置，请先暂停", code="campaign_live",
                            fields={k: ["活动进行中不可修改"] for k in GAME_FIELDS if k in changes})
@@ -71,7 +71,7 @@ def update_campaign(campaign: Campaign, changes: dict) -> dict:
         raise Conflict("已发布的活动不能修改链接名", code="slug_locked",
                        fields={"slug": ["已发布后不可修改"]})
     if "timezone" in changes:
-        changes["timezone"] = campaigns.validate_timezone(changes["timezone"])
+        changes["timezone"] = lifecycle.validate_timezone(changes["timezone"])
     if "draw_config" in changes:  # loaded partially with the rest: fill in the defaults
         changes["draw_config"] = DrawConfigSchema().load(changes["draw_config"])
     for key, value in changes.items():

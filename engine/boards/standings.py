@@ -13,10 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine import keys, leaderboard
+from engine import keys
+from engine.boards import leaderboard
+from engine.boards.leaderboard import PERIODS, Board
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
-from engine.leaderboard import PERIODS, Board
 from engine.models import Campaign, Player, Score
 from games import get_game_type
 
