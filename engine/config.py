@@ -50,6 +50,11 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         "WECHAT_TIMEOUT_S": _int(env, "WECHAT_TIMEOUT_S", 5),
         "PLAY_SESSION_TTL_S": _int(env, "PLAY_SESSION_TTL_S", 1800),
+        # a finish delayed by a lost connection is still taken this long after the
+        # session's expiry, when its move log fits within the session's time
+        "FINISH_GRACE_S": _int(env, "FINISH_GRACE_S", 600),
+        # how long the first answer of a finish is kept for an identical retry
+        "FINISH_RESULT_TTL_S": _int(env, "FINISH_RESULT_TTL_S", 86400),
         "LIVE_PUSH_INTERVAL_MS": _int(env, "LIVE_PUSH_INTERVAL_MS", 250),
         # Redis pub/sub channels ignore the database number: deployments sharing
         # one Redis keep their live messages apart by channel

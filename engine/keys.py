@@ -43,3 +43,8 @@ def live_pending(campaign_id: int, period: str) -> str:
 def live_version(campaign_id: int, period: str) -> str:
     """Return the counter that versions a room's leaderboard pushes."""
     return f"{_campaign(campaign_id)}:live:version:{period}"
+
+
+def finish_result(campaign_id: int, session_id: str) -> str:
+    """Return the first answer of a session's finish, kept for an identical retry."""
+    return f"{_campaign(campaign_id)}:finish:{session_id}"

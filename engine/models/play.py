@@ -36,6 +36,8 @@ class PlaySession(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(BigInteger)
     reject_reason: Mapped[str | None] = mapped_column(String(255))
+    # sha256 of the first finish body's canonical JSON: an identical retry is answered again
+    finish_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Score(db.Model):
@@ -51,5 +53,7 @@ class Score(db.Model):
     score: Mapped[int] = mapped_column(BigInteger)
     moves: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    # the coupons this finish won, as its answer showed them (a retried finish shows them again)
+    rewards: Mapped[list | None] = mapped_column(JSON)
     # the moment the score was reached: ties on a leaderboard go to the earlier
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,6 +37,7 @@ from engine.errors import (
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Player, PlaySession, Score
+from engine.play import answers
 from engine.rewards import awards, draws
 from games import MoveRejected, get_game_type
 
@@ -118,8 +119,9 @@ def _close(play: PlaySession, status: str, **values) -> bool:
     return result.rowcount == 1
 
 
-def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, detail: str):
-    closed = _close(play, status, reject_reason=f"{reason}: {detail}"[:255])
+def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, detail: str,
+            digest: str | None = None):
+    closed = _close(play, status, reject_reason=f"{reason}: {detail}"[:255], finish_digest=digest)
     if closed:
         record_event("play_rejected", brand_id=campaign.brand_id, campaign_id=campaign.id,
                      player_id=play.player_id, session_id=play.id, reason=reason, detail=detail)
@@ -128,54 +130,73 @@ def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, det
         raise AlreadyFinished()
 
 
+def _elapsed_ms(play: PlaySession, now) -> int:
+    """Return the session's time the move log may fill: until now, at most until expiry.
+
+    A finish after the expiry is taken within the grace window (a lost connection
+    delayed it), but its log must still fit within the session's own time.
+    """
+    grace = timedelta(seconds=current_app.config["FINISH_GRACE_S"])
+    if now >= play.expires_at + grace:
+        return -1
+    return to_ms(min(now, play.expires_at)) - to_ms(play.created_at)
+
+
 def finish_session(session_id: str, token: str, moves: list,
                    client_score: int | None = None) -> FinishResult:
-    """Replay ``moves``, store the server's score once, and rank it."""
+    """Replay ``moves``, store the server's score once, and rank it.
+
+    The identical body again gets the first answer (a retry after a lost answer).
+    """
     play, campaign = _load_session(session_id, token)
+    digest = answers.body_digest(token, moves, client_score)
     if play.status != "open":
-        raise AlreadyFinished()
+        return answers.answer_again(campaign, play, digest, FinishResult)
     now = utcnow()
-    if now >= play.expires_at:
-        _reject(play, campaign, "expired", "expired", "session expired")
+    elapsed_ms = _elapsed_ms(play, now)
+    if elapsed_ms < 0:
+        _reject(play, campaign, "expired", "expired", "session expired", digest)
         raise SessionExpired()
-    score = _replay(play, campaign, moves, client_score, to_ms(now) - to_ms(play.created_at))
-    if not _close(play, "finished", score=score.score):
-        db.session.rollback()
-        raise AlreadyFinished()
-    db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
-                         score=score.score, moves=score.moves, duration_ms=score.duration_ms,
-                         created_at=now))
-    record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
-                 player_id=play.player_id, session_id=play.id, score=score.score,
-                 moves=score.moves, duration_ms=score.duration_ms)
+    score = _replay(play, campaign, moves, client_score, elapsed_ms, digest)
+    if not _close(play, "finished", score=score.score, finish_digest=digest):
+        db.session.rollback()  # a concurrent finish closed it: answer as a retry
+        return answers.answer_again(campaign, play, digest, FinishResult)
     # rewards share the score's transaction: both land, or neither does
     rewards = awards.award_for_score(campaign, play.player_id, score.score,
                                      standings.is_ascending(campaign))
+    db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
+                         score=score.score, moves=score.moves, duration_ms=score.duration_ms,
+                         rewards=rewards, created_at=now))
+    record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=play.player_id, session_id=play.id, score=score.score,
+                 moves=score.moves, duration_ms=score.duration_ms)
     draws.credit_for_play(campaign, play.player_id, play.id)
     referral.verified_play(campaign, play.player_id, "play")
     db.session.commit()
     ranked = standings.submit_score(campaign, play.player_id, score.score, now)
     live.score_changed(campaign, play.player_id, ranked)
-    return FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
-                        period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)
+    result = FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
+                          period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)
+    answers.keep(campaign, play, result)
+    return result
 
 
 def _replay(play: PlaySession, campaign: Campaign, moves: list, client_score: int | None,
-            elapsed_ms: int):
+            elapsed_ms: int, digest: str):
     game = get_game_type(campaign.game_type)
     try:
         moves = game.load_moves(moves)
         params = play.game_params if play.game_params is not None else campaign.game_params
         result = game.replay(play.seed, params or {}, moves, elapsed_ms)
     except ValidationError as exc:
-        _reject(play, campaign, "rejected", "invalid_moves", str(exc.messages)[:200])
+        _reject(play, campaign, "rejected", "invalid_moves", str(exc.messages)[:200], digest)
         raise InvalidMoves(fields={"moves": exc.messages}) from None
     except MoveRejected as exc:
-        _reject(play, campaign, "rejected", exc.code, exc.reason)
+        _reject(play, campaign, "rejected", exc.code, exc.reason, digest)
         raise InvalidMoves(exc.reason, fields={"moves": [exc.code]}) from None
     if client_score is not None and client_score != result.score:
         _reject(play, campaign, "rejected", "replay_mismatch",
-                f"client {client_score} != server {result.score}")
+                f"client {client_score} != server {result.score}", digest)
         raise ReplayMismatch()
     return result
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from engine.clock import utcnow
-from engine.extensions import db
+from engine.extensions import db, redis_store
 from engine.models import Event, PlaySession, Score
 from games.synthesis import SynthesisGame, rules
 from tests.factories import make_campaign
@@ -75,15 +75,44 @@ def test_client_score_is_never_used(client):
     assert reasons() == ["replay_mismatch"]
 
 
-def test_second_finish_is_409(client):
+def test_identical_finish_again_gets_the_first_answer_a_different_body_409(client):
     campaign = make_campaign(game_params=FAST)
     opened = start(client, campaign.slug).get_json()
-    moves, _ = auto_moves(opened["seed"], FAST, count=10)
-    assert finish(client, opened, moves).status_code == 200
-    again = finish(client, opened, moves)
-    assert again.status_code == 409
-    assert again.get_json()["error"]["code"] == "already_finished"
+    moves, score = auto_moves(opened["seed"], FAST, count=10)
+    first = finish(client, opened, moves, client_score=score)
+    assert first.status_code == 200
+    # someone else overtakes: the retry still answers the first result word for word
+    again = finish(client, opened, moves, client_score=score)
+    assert again.status_code == 200 and again.data == first.data
+    # the same moves with the score left out is a different body
+    other = finish(client, opened, moves)
+    assert other.status_code == 409
+    assert other.get_json()["error"]["code"] == "already_finished"
     assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1
+
+
+def test_identical_finish_after_redis_lost_the_answer_rebuilds_it(app, client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=12)
+    first = finish(client, opened, moves, client_score=score).get_json()
+    redis_store.r.flushdb()  # the kept answer and the boards are gone
+    again = finish(client, opened, moves, client_score=score)
+    assert again.status_code == 200 and again.get_json() == first
+    # and the score is back on the board
+    board = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard").get_json()
+    assert board["me"] == {"rank": 1, "score": score}
+
+
+def test_identical_retry_of_a_refused_finish_gets_the_same_refusal(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=10)
+    first = finish(client, opened, moves, client_score=score + 1)
+    again = finish(client, opened, moves, client_score=score + 1)
+    assert first.status_code == again.status_code == 422
+    assert again.get_json()["error"]["code"] == "replay_mismatch"
+    assert finish(client, opened, moves, client_score=score).status_code == 409
 
 
 def test_invalid_move_is_422_and_recorded(client):
@@ -130,16 +159,57 @@ def test_malformed_moves_are_422_not_500(client):
     assert "moves" in resp.get_json()["error"]["fields"]
 
 
-def test_expired_session_is_410(client):
+def _age(opened, **delta):
+    """Move a session's opening and expiry into the past by ``delta``."""
+    play = db.session.get(PlaySession, opened["session_id"])
+    play.created_at -= timedelta(**delta)
+    play.expires_at -= timedelta(**delta)
+    db.session.commit()
+
+
+def test_expired_session_past_the_grace_window_is_410(app, client):
     campaign = make_campaign(game_params=FAST)
     opened = start(client, campaign.slug).get_json()
-    play = db.session.get(PlaySession, opened["session_id"])
-    play.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    ttl, grace = app.config["PLAY_SESSION_TTL_S"], app.config["FINISH_GRACE_S"]
+    _age(opened, seconds=ttl + grace + 1)
     resp = finish(client, opened, [])
     assert resp.status_code == 410
     assert resp.get_json()["error"]["code"] == "expired"
     assert reasons() == ["expired"]
+    assert finish(client, opened, []).status_code == 410  # the identical retry: same answer
+
+
+def test_late_finish_within_grace_counts_when_its_log_fits_the_session(app, client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=10, interval_ms=1000)
+    ttl, grace = app.config["PLAY_SESSION_TTL_S"], app.config["FINISH_GRACE_S"]
+    _age(opened, seconds=ttl + grace - 30)  # expired, still within grace
+    resp = finish(client, opened, moves, client_score=score)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["score"] == score
+
+
+def test_late_finish_whose_log_outlasts_the_session_is_422(app, client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    ttl = app.config["PLAY_SESSION_TTL_S"]
+    moves, _ = auto_moves(opened["seed"], FAST, count=10, interval_ms=1000)
+    moves[-1]["t"] = (ttl + 60) * 1000  # the log claims time past the expiry
+    _age(opened, seconds=ttl + 120)
+    resp = finish(client, opened, moves)
+    assert resp.status_code == 422
+    assert reasons() == ["inhuman_timing"]
+
+
+def test_finish_after_a_pause_still_counts(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=10)
+    campaign.status = "paused"
+    db.session.commit()
+    resp = finish(client, opened, moves, client_score=score)
+    assert resp.status_code == 200 and resp.get_json()["score"] == score
 
 
 def test_forged_token_is_refused(client):

@@ -1,0 +1,68 @@
+"""Finish answers kept for retries: an identical finish body gets the first answer again.
+
+A phone that lost the answer to its finish sends the same body again. The
+body's digest (sha256 of its canonical JSON) is stored with the session when
+it closes; the answer itself is kept in Redis for a day. A retry with the same
+digest gets that answer word for word; if Redis lost it, the answer is built
+again from the stored score and its rewards (and the score is put back on the
+boards, which heals a board write lost after the commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from flask import current_app
+
+from engine import keys
+from engine.boards import live, standings
+from engine.errors import AlreadyFinished, InvalidMoves, ReplayMismatch, SessionExpired
+from engine.extensions import db, redis_store
+from engine.models import Campaign, PlaySession, Score
+
+
+def body_digest(token: str, moves: list, client_score: int | None) -> str:
+    """Return the sha256 of a finish body's canonical JSON (a missing score is null)."""
+    canonical = json.dumps({"token": token, "moves": moves, "client_score": client_score},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def keep(campaign: Campaign, play: PlaySession, result) -> None:
+    """Keep the first answer of a finish for an identical retry."""
+    redis_store.r.set(keys.finish_result(campaign.id, play.id),
+                      json.dumps(asdict(result), separators=(",", ":")),
+                      ex=current_app.config["FINISH_RESULT_TTL_S"])
+
+
+def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type):
+    """Answer a finish of a closed session: the first answer if the body is the same."""
+    if play.finish_digest != digest:
+        raise AlreadyFinished()
+    if play.status != "finished":
+        raise _first_refusal(play)
+    kept = redis_store.r.get(keys.finish_result(campaign.id, play.id))
+    if kept is not None:
+        return result_type(**json.loads(kept))
+    score = db.session.query(Score).filter_by(session_id=play.id).one_or_none()
+    if score is None:  # the first finish is still committing: the client retries
+        raise AlreadyFinished("成绩正在保存，请稍候", code="finish_pending", retry_after=1)
+    ranked = standings.submit_score(campaign, play.player_id, score.score, score.created_at)
+    live.score_changed(campaign, play.player_id, ranked)
+    result = result_type(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
+                         period_ranks={p: r.rank for p, r in ranked.items()},
+                         rewards=list(score.rewards or []))
+    keep(campaign, play, result)
+    return result
+
+
+def _first_refusal(play: PlaySession):
+    """Return the error the first finish of a refused session answered."""
+    reason = (play.reject_reason or "").split(":", 1)[0]
+    if play.status == "expired":
+        return SessionExpired()
+    if reason == "replay_mismatch":
+        return ReplayMismatch()
+    return InvalidMoves(fields={"moves": [reason or "invalid_moves"]})
