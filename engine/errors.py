@@ -145,8 +145,10 @@ class ActionNotReady(DomainError):
     status, code, message = 429, "action_not_ready", "操作太频繁，请稍后再试"
 
 
-class AlreadyMatured(DomainError):
-    status, code, message = 409, "already_matured", "已经成熟啦，去领取奖励吧"
+class GoalAlreadyReached(DomainError):
+    """A server-authoritative state is complete; the code keeps its first public name."""
+
+    status, code, message = 409, "already_matured", "已经完成啦，去领取奖励吧"
 
 
 class UnknownAction(DomainError):

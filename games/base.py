@@ -149,6 +149,9 @@ class GameType:
     # server-authoritative types (``replayed = False``) keep one state per player;
     # the engine stores it, serializes changes to it and calls these
 
+    #: the player-facing (Simplified Chinese) wording of each ``ActionRefused`` code
+    refusal_messages: ClassVar[dict[str, str]] = {}
+
     def new_player_state(self, params: dict[str, Any], now: Moment) -> dict[str, Any]:
         """Return a player's JSON-able starting state."""
         raise NotImplementedError

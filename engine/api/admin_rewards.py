@@ -109,7 +109,8 @@ class AdminPrizesSchema(Schema):
 
 class RewardRuleInSchema(Schema):
     trigger = fields.String(required=True,
-                            validate=validate.OneOf(["score", "rank", "maturity"]))
+                            validate=validate.OneOf(["score", "rank", "goal_reached", "maturity"]),
+                            metadata={"description": "maturity: the old name of goal_reached"})
     threshold = fields.Integer(strict=True, allow_none=True)
     period = fields.String(allow_none=True, validate=validate.OneOf(PERIODS))
     rank_from = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))

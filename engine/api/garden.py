@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.access import identity
 from engine.campaigns import lifecycle
-from engine.play import garden
+from engine.play import state
 
 blp = Blueprint("garden", __name__, url_prefix="/api/v1/campaigns",
                 description="Nurture: a player's plant and its daily care")
@@ -43,7 +43,7 @@ class GardenView(MethodView):
     def get(self, slug):
         """Show my plant: growth, stage, energy, streak and each action's timer."""
         campaign = lifecycle.get_public_campaign(slug)
-        return garden.garden_view(campaign, identity.player_for_request(campaign))
+        return state.state_view(campaign, identity.player_for_request(campaign))
 
 
 @blp.route("/<slug>/garden/actions")
@@ -53,5 +53,5 @@ class GardenActionsView(MethodView):
     def post(self, body, slug):
         """Do one action (429 with retry_after while cooling down, over the limit or tired)."""
         campaign = lifecycle.get_public_campaign(slug)
-        return garden.perform(campaign, identity.player_for_request(campaign), body["action"],
+        return state.perform(campaign, identity.player_for_request(campaign), body["action"],
                               body["idempotency_key"])

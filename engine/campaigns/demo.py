@@ -79,7 +79,7 @@ def seed_demo_rewards(campaign: Campaign) -> None:
     if not GAME_TYPES[campaign.game_type].replayed:  # a plant that matures: its reward
         ripe = batch("茶树结果礼", "新品免单", 500)
         db.session.add(RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,
-                                  trigger="maturity", batch_id=ripe.id, title="茶树结果礼"))
+                                  trigger="goal_reached", batch_id=ripe.id, title="茶树结果礼"))
     threshold = 2 if campaign.game_type == "nurture" else 500
     db.session.add_all([
         RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id, trigger="score",

@@ -4,7 +4,7 @@ from engine.models.access import AccessToken, ApiKey
 from engine.models.brand import Brand, BrandMember, Marketer
 from engine.models.campaign import Campaign
 from engine.models.event import Event
-from engine.models.garden import Garden, GardenAction
+from engine.models.game_state import GameAction, GameState
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
 from engine.models.referral import Referral
@@ -12,6 +12,6 @@ from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, P
 from engine.models.standing import FinalStanding, PeriodClose
 
 __all__ = ["AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon", "CouponBatch",
-           "Draw", "DrawCredit", "Event", "FinalStanding", "Garden", "GardenAction", "Marketer",
+           "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState", "Marketer",
            "PeriodClose", "PlaySession", "Player", "Prize", "PrizeDay", "Referral", "RewardRule",
            "Score"]

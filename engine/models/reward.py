@@ -132,7 +132,7 @@ class Draw(db.Model):
 
 
 class RewardRule(db.Model):
-    """When a coupon is awarded: a score threshold, a rank range, maturity..."""
+    """When a coupon is awarded: a score threshold, a rank range, a goal reached..."""
 
     __tablename__ = "reward_rules"
     # award keys name the rule id: SQLite must never reuse a deleted rule's id
@@ -142,7 +142,7 @@ class RewardRule(db.Model):
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     # "score": score >= threshold; "rank": final rank in [rank_from, rank_to] of a period;
-    # "maturity": a nurture plant matured (once per player)
+    # "goal_reached": a server-authoritative state completed, e.g. a plant matured (once)
     trigger: Mapped[str] = mapped_column(String(16))
     threshold: Mapped[int | None] = mapped_column(Integer)
     period: Mapped[str | None] = mapped_column(String(8))

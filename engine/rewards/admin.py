@@ -17,7 +17,7 @@ from engine.clock import isoformat, utcnow
 from engine.errors import Conflict, DomainError, ImportTooLarge, Unprocessable
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Prize, RewardRule
-from engine.rewards import codes, coupons
+from engine.rewards import awards, codes, coupons
 from engine.rewards.draws import MILLION
 
 # 100,000 rows of 40-character codes with a little slack per line
@@ -215,7 +215,7 @@ def rules_of(campaign: Campaign) -> list[dict]:
 
 
 def _trigger_fields(fields: dict) -> dict:
-    if fields["trigger"] == "maturity":  # a nurture plant matured: nothing to set
+    if fields["trigger"] == awards.GOAL_REACHED:  # a game state completed: nothing to set
         return {}
     if fields["trigger"] == "score":
         if fields.get("threshold") is None:
@@ -233,7 +233,8 @@ def _trigger_fields(fields: dict) -> dict:
 
 
 def create_rule(campaign: Campaign, fields: dict) -> dict:
-    """Add a score-threshold, rank-range or maturity rule awarding one of the brand's batches."""
+    """Add a score-threshold, rank-range or goal-reached rule awarding a brand's batch."""
+    fields = {**fields, "trigger": awards.canonical_trigger(fields["trigger"])}
     trigger = _trigger_fields(fields)
     batch = brand_batch(campaign.brand_id, fields["batch_id"])
     rule = RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,

@@ -1,4 +1,4 @@
-"""Award coupons by rule: score thresholds on finish, rank ranges at period close, maturity."""
+"""Award coupons by rule: score thresholds on finish, rank ranges at period close, goals reached."""
 
 from __future__ import annotations
 
@@ -59,37 +59,47 @@ def award_for_score(campaign: Campaign, player_id: int, score: int,
     return rewards
 
 
-def _maturity_rules(campaign: Campaign) -> list[RewardRule]:
+GOAL_REACHED = "goal_reached"
+#: trigger names accepted for ``goal_reached`` (the first name, from the nurture game)
+TRIGGER_ALIASES = {"maturity": GOAL_REACHED}
+
+
+def canonical_trigger(name: str) -> str:
+    """Return the reward-rule trigger ``name`` stands for (an old alias becomes its new name)."""
+    return TRIGGER_ALIASES.get(name, name)
+
+
+def _goal_rules(campaign: Campaign) -> list[RewardRule]:
     return list(db.session.scalars(select(RewardRule).where(
-        RewardRule.campaign_id == campaign.id, RewardRule.trigger == "maturity")
+        RewardRule.campaign_id == campaign.id, RewardRule.trigger == GOAL_REACHED)
         .order_by(RewardRule.id)))
 
 
-def _maturity_key(rule: RewardRule, player_id: int) -> str:
+def _goal_key(rule: RewardRule, player_id: int) -> str:
     return f"rule:{rule.id}:p:{player_id}"
 
 
-def award_for_maturity(campaign: Campaign, player_id: int) -> list[dict]:
-    """Issue every maturity coupon of the campaign (a nurture plant matured), once per player."""
+def award_for_goal(campaign: Campaign, player_id: int) -> list[dict]:
+    """Issue every goal coupon of the campaign (a server-authoritative state completed), once."""
     rewards = []
-    for rule in _maturity_rules(campaign):
+    for rule in _goal_rules(campaign):
         batch = db.session.get(CouponBatch, rule.batch_id)
-        won = award_once(campaign, batch, player_id, "maturity", _maturity_key(rule, player_id))
+        won = award_once(campaign, batch, player_id, GOAL_REACHED, _goal_key(rule, player_id))
         if won:
             rewards.append(won)
     return rewards
 
 
-def maturity_rewards(campaign: Campaign, player_id: int | None) -> list[dict]:
-    """Return what maturity brings: each maturity rule's coupon, and the one won if any."""
+def goal_rewards(campaign: Campaign, player_id: int | None) -> list[dict]:
+    """Return what reaching the goal brings: each goal rule's coupon, and the one won if any."""
     found = []
-    for rule in _maturity_rules(campaign):
+    for rule in _goal_rules(campaign):
         batch = db.session.get(CouponBatch, rule.batch_id)
         coupon = None
         if player_id is not None:
             coupon = db.session.scalar(select(Coupon).where(
                 Coupon.brand_id == batch.brand_id,
-                Coupon.award_key == _maturity_key(rule, player_id)))
+                Coupon.award_key == _goal_key(rule, player_id)))
         found.append({"title": rule.title or batch.title, "value_text": batch.value_text,
                       "won": reward_view(coupon, batch) if coupon else None})
     return found

@@ -22,6 +22,10 @@ class NurtureGame(GameType):
     params_schema = NurtureParamsSchema
     replayed = False
     client_scripts = ("games/nurture/client.js",)
+    refusal_messages = {"cooldown": "冷却中，请稍后再来",
+                        "daily_limit": "今天的次数用完了，明天再来吧",
+                        "no_energy": "体力不足，明天会恢复满哦",
+                        "matured": "已经成熟啦，去领取奖励吧"}
 
     def new_player_state(self, params: dict[str, Any], now: Moment) -> dict[str, Any]:
         """Return a fresh plant with a full energy bar."""

@@ -425,6 +425,14 @@ def test_reward_rules(client, auth, campaign):
     assert [r["trigger"] for r in client.get(url, headers=auth).get_json()["rules"]] == ["rank"]
 
 
+@pytest.mark.parametrize("trigger", ["goal_reached", "maturity"])
+def test_goal_reached_rules_accept_the_old_trigger_name(client, auth, campaign, trigger):
+    resp = client.post(f"{API}/campaigns/{campaign.id}/reward-rules", headers=auth,
+                       json={"trigger": trigger, "batch_id": batch_of(campaign).id})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["trigger"] == "goal_reached" and resp.get_json()["threshold"] is None
+
+
 @pytest.mark.parametrize(("body", "status", "code"), [
     ({"trigger": "score"}, 422, "invalid_rule"),
     ({"trigger": "rank", "period": "daily", "rank_from": 5}, 422, "invalid_rule"),

@@ -1,4 +1,4 @@
-"""Gardens: a player's server-authoritative game state, and the actions that changed it."""
+"""Game states: a player's server-authoritative game state, and the actions that changed it."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from engine.extensions import db
 from engine.models.types import UTCDateTime
 
 
-class Garden(db.Model):
-    """One player's state in a non-replayed campaign (a nurture plant).
+class GameState(db.Model):
+    """One player's state in a non-replayed campaign (e.g. a nurture plant).
 
     ``version`` grows with every change: a write names the version it read,
     so two concurrent actions can never both apply to the same state.
+    ``goal_reached_at`` is when the game type first called the state complete.
     """
 
-    __tablename__ = "gardens"
+    __tablename__ = "game_states"
     __table_args__ = (UniqueConstraint("campaign_id", "player_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,22 +28,22 @@ class Garden(db.Model):
     player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
     state: Mapped[dict] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    matured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    goal_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GardenAction(db.Model):
+class GameAction(db.Model):
     """An applied action, stored under its idempotency key with the answer it got.
 
     A friend's boost is stored the same way under ``friend:<friend id>``.
     """
 
-    __tablename__ = "garden_actions"
-    __table_args__ = (UniqueConstraint("garden_id", "idempotency_key"),)
+    __tablename__ = "game_actions"
+    __table_args__ = (UniqueConstraint("game_state_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    garden_id: Mapped[int] = mapped_column(ForeignKey("gardens.id"))
+    game_state_id: Mapped[int] = mapped_column(ForeignKey("game_states.id"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     result: Mapped[dict] = mapped_column(JSON, default=dict)

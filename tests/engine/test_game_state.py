@@ -1,4 +1,4 @@
-"""The nurture garden API: idempotent actions, limits as 429, maturity, friends, races."""
+"""Game state through the nurture /garden API: idempotent actions, 429s, goals, friends, races."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from engine.models import (
     Coupon,
     DrawCredit,
     Event,
-    Garden,
-    GardenAction,
+    GameAction,
+    GameState,
     Player,
     RewardRule,
 )
-from engine.play import garden
+from engine.play import state
 from engine.referral import sharer_from_token
 from engine.rewards import admin
 from engine.rewards.coupons import create_batch
@@ -45,7 +45,7 @@ def with_maturity_coupon(campaign, inventory=10):
     batch = create_batch(campaign.brand_id, campaign.id, inventory, title="结果礼",
                          value_text="免单", valid_days=7)
     db.session.add(RewardRule(brand_id=campaign.brand_id, campaign_id=campaign.id,
-                              trigger="maturity", batch_id=batch.id, title="茶树结果礼"))
+                              trigger="goal_reached", batch_id=batch.id, title="茶树结果礼"))
     db.session.commit()
     return batch
 
@@ -70,7 +70,7 @@ def test_a_fresh_garden_is_shown_without_being_stored(app, client):
     assert all(a["ready"] and a["ready_in"] == 0 for a in view["actions"])
     assert view["next_stage"] == {"name": "发芽", "threshold": 20, "needed": 20}
     assert body["maturity_rewards"] == [{"title": "茶树结果礼", "value_text": "免单", "won": None}]
-    assert db.session.scalar(select(func.count()).select_from(Garden)) == 0
+    assert db.session.scalar(select(func.count()).select_from(GameState)) == 0
     page = client.get(f"/api/v1/campaigns/{campaign.slug}").get_json()
     assert page["game"]["replayed"] is False and page["share_token"]
 
@@ -88,7 +88,7 @@ def test_an_action_grows_and_the_same_key_answers_the_same_again(app, client):
     assert again.status_code == 200 and again.get_json() == answer
     assert client.get(f"/api/v1/campaigns/{campaign.slug}/garden").get_json()[
         "garden"]["growth"] == 10
-    assert db.session.scalar(select(func.count()).select_from(GardenAction)) == 1
+    assert db.session.scalar(select(func.count()).select_from(GameAction)) == 1
     conflict = act(client, campaign, "sun", "tap-0001")
     assert conflict.status_code == 409
     assert conflict.get_json()["error"]["code"] == "idempotency_conflict"
@@ -113,7 +113,7 @@ def test_daily_limit_is_a_429_until_local_midnight(app, client):
     refused = act(client, campaign, "feed", "feed-0003")
     assert refused.status_code == 429
     error = refused.get_json()["error"]
-    expected = garden.moment(campaign, garden.utcnow())
+    expected = state.moment(campaign, state.utcnow())
     assert error["code"] == "daily_limit"
     assert abs(error["retry_after"] - (expected.day_end - expected.ts)) <= 2
     assert int(refused.headers["Retry-After"]) == error["retry_after"]
@@ -138,14 +138,14 @@ def test_maturity_issues_the_coupon_once(app, client):
     shown = client.get(f"/api/v1/campaigns/{campaign.slug}/garden").get_json()
     assert shown["maturity_rewards"][0]["won"]["code"] == reward["code"]
     assert kinds().count("garden_matured") == 1
-    assert db.session.scalar(select(Garden.matured_at)) is not None
+    assert db.session.scalar(select(GameState.goal_reached_at)) is not None
 
 
 def test_a_marketer_can_set_a_maturity_reward(app, client):
     campaign = nurture()
     batch = create_batch(campaign.brand_id, campaign.id, 5, title="结果礼", valid_days=7)
     rule = admin.create_rule(campaign, {"trigger": "maturity", "batch_id": batch.id})
-    assert rule["trigger"] == "maturity" and rule["threshold"] is None
+    assert rule["trigger"] == "goal_reached" and rule["threshold"] is None  # the old name: alias
     body = client.get(f"/api/v1/campaigns/{campaign.slug}/garden").get_json()
     assert body["maturity_rewards"] == [{"title": "结果礼", "value_text": "", "won": None}]
 
@@ -196,8 +196,8 @@ def test_a_friends_first_action_boosts_the_referrer_once(app):
     credits = db.session.scalars(select(DrawCredit)).all()
     assert [(c.player_id, c.source) for c in credits] == [(alice_id, "referral")]
     assert kinds().count("referred_play") == 1
-    boosts = db.session.scalars(select(GardenAction).where(
-        GardenAction.action == garden.FRIEND_BOOST)).all()
+    boosts = db.session.scalars(select(GameAction).where(
+        GameAction.action == state.FRIEND_BOOST)).all()
     assert len(boosts) == 1
 
 
@@ -210,7 +210,7 @@ def tap_all(pool_app, campaign_id, player_id, taps):
     """Run every ``(action, key)`` tap at once; return each answer or refusal code."""
     def one(tap):
         try:
-            return garden.perform(db.session.get(Campaign, campaign_id),
+            return state.perform(db.session.get(Campaign, campaign_id),
                                   db.session.get(Player, player_id), *tap)
         except ActionNotReady as exc:
             return exc.code
@@ -220,7 +220,8 @@ def tap_all(pool_app, campaign_id, player_id, taps):
 
 def growth_of(player_id):
     db.session.expire_all()
-    return db.session.scalar(select(Garden.state).where(Garden.player_id == player_id))["growth"]
+    state_of = select(GameState.state).where(GameState.player_id == player_id)
+    return db.session.scalar(state_of)["growth"]
 
 
 def test_concurrent_taps_never_double_grow(pool_app):
@@ -250,4 +251,4 @@ def test_the_same_key_from_many_threads_applies_once(pool_app):
                       [("water", "same-key-1")] * WORKERS)
     assert all(r == results[0] for r in results) and results[0]["gained"] == 10
     assert growth_of(player.id) == 10
-    assert db.session.scalar(select(func.count()).select_from(GardenAction)) == 1
+    assert db.session.scalar(select(func.count()).select_from(GameAction)) == 1

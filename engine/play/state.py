@@ -1,0 +1,229 @@
+"""Game states: a player's state in a server-authoritative (non-replayed) campaign.
+
+The game type's rules decide; this module stores the state, one row per
+player, and serializes changes to it: the row is locked (``SELECT ... FOR
+UPDATE`` on PostgreSQL) and written only if its ``version`` is still the one
+read, so concurrent taps never both apply. An action is idempotent under its
+key: the stored answer is answered again, and the action never runs twice.
+Reaching the game's goal (``GameType.is_complete``) awards the campaign's
+``goal_reached`` coupons once; a player's first valid action is their
+verified play for referral, which may boost the referrer's state once.
+Nothing here knows a game type by name: refusal wording comes from the type.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import referral
+from engine.campaigns import lifecycle
+from engine.clock import as_utc, to_ms, utcnow
+from engine.errors import (
+    ActionNotReady,
+    GoalAlreadyReached,
+    IdempotencyConflict,
+    NotFound,
+    UnknownAction,
+)
+from engine.events import record_event
+from engine.extensions import db
+from engine.models import Campaign, GameAction, GameState, Player
+from engine.rewards import awards
+from games import ActionRefused, GameType, Moment, get_game_type
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 5
+FRIEND_BOOST = "friend_boost"
+# stored event kinds and referral source, kept as first named so history stays comparable
+ACTION_EVENT, GOAL_EVENT, REFERRAL_SOURCE = "garden_action", "garden_matured", "garden"
+
+
+def moment(campaign: Campaign, now: datetime) -> Moment:
+    """Return ``now`` as the rules see it: Unix seconds, local day, next local midnight."""
+    local = as_utc(now).astimezone(ZoneInfo(campaign.timezone))
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(),
+                                tzinfo=local.tzinfo)
+    return Moment(ts=to_ms(now) // 1000, day=local.date().toordinal(),
+                  day_end=to_ms(midnight) // 1000)
+
+
+def _game(campaign: Campaign) -> GameType:
+    game = get_game_type(campaign.game_type)
+    if game.replayed:
+        raise NotFound("该活动没有养成玩法")  # the public /garden path names it
+    return game
+
+
+def _params(campaign: Campaign) -> dict:
+    return campaign.game_params or {}
+
+
+def _row(campaign: Campaign, player_id: int, lock: bool = False) -> GameState | None:
+    query = select(GameState).where(GameState.campaign_id == campaign.id,
+                                    GameState.player_id == player_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetime) -> GameState:
+    """Return the player's state row, locked, creating it with a fresh state if missing."""
+    row = _row(campaign, player_id, lock=True)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            state = game.new_player_state(_params(campaign), moment(campaign, now))
+            db.session.add(GameState(campaign_id=campaign.id, player_id=player_id, state=state,
+                                     version=1, created_at=now, updated_at=now))
+    except IntegrityError:  # created concurrently: use that one
+        pass
+    return _row(campaign, player_id, lock=True)
+
+
+def _save(row: GameState, state: dict, now: datetime, reached: bool) -> bool:
+    """Write ``state`` if the row is still at the version read; return whether it was."""
+    values = {"state": state, "version": GameState.version + 1, "updated_at": now}
+    if reached:
+        values["goal_reached_at"] = func.coalesce(GameState.goal_reached_at, now)
+    written = db.session.execute(
+        update(GameState).where(GameState.id == row.id, GameState.version == row.version)
+        .values(**values).execution_options(synchronize_session=False))
+    return written.rowcount == 1
+
+
+def _refusal(campaign: Campaign, game: GameType, state: dict, exc: ActionRefused):
+    """Return the domain error for a refused action, worded by the game type."""
+    message = game.refusal_messages.get(exc.code)
+    if exc.code == "unknown_action":
+        return UnknownAction(fields={"action": ["unknown action"]})
+    if game.is_complete(state, _params(campaign)):
+        return GoalAlreadyReached(message)
+    return ActionNotReady(message, code=exc.code, retry_after=max(exc.retry_after or 1, 1))
+
+
+def _view(campaign: Campaign, game: GameType, state: dict, now: datetime) -> dict:
+    return game.player_state_view(state, _params(campaign), moment(campaign, now))
+
+
+def state_view(campaign: Campaign, player: Player) -> dict:
+    """Return the player's state as the page shows it (a fresh one if never touched)."""
+    game, now = _game(campaign), utcnow()
+    row = _row(campaign, player.id)
+    state = (row.state if row is not None
+             else game.new_player_state(_params(campaign), moment(campaign, now)))
+    return {"garden": _view(campaign, game, state, now),
+            "maturity_rewards": awards.goal_rewards(campaign, player.id)}
+
+
+def _reached(campaign: Campaign, game: GameType, before: dict, after: dict) -> bool:
+    params = _params(campaign)
+    return game.is_complete(after, params) and not game.is_complete(before, params)
+
+
+def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, action: str,
+           key: str, now: datetime) -> dict | None:
+    """Apply ``action`` to the locked state; return the answer, or None on a lost race."""
+    before = row.state
+    try:
+        state, gained = game.apply_action(before, _params(campaign), action,
+                                          moment(campaign, now))
+    except ActionRefused as exc:
+        raise _refusal(campaign, game, before, exc) from None
+    reached = _reached(campaign, game, before, state)
+    if not _save(row, state, now, reached):
+        return None
+    first = db.session.scalar(select(GameAction.id).where(
+        GameAction.game_state_id == row.id, GameAction.action != FRIEND_BOOST).limit(1)) is None
+    rewards = awards.award_for_goal(campaign, player.id) if reached else []
+    record_event(ACTION_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=player.id, action=action, gained=gained)
+    if reached:
+        record_event(GOAL_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
+                     player_id=player.id)
+    if first and (found := referral.verified_play(campaign, player.id, REFERRAL_SOURCE)):
+        boost_from_friend(campaign, found.referrer_id, player.id, now)
+    answer = {"action": action, "gained": gained, "matured": reached, "rewards": rewards,
+              "garden": _view(campaign, game, state, now)}
+    db.session.add(GameAction(game_state_id=row.id, idempotency_key=key, action=action,
+                              result=answer, created_at=now))
+    db.session.flush()  # a duplicate key fails here, before the commit
+    return answer
+
+
+def _stored(row: GameState, key: str, action: str) -> dict | None:
+    done = db.session.scalar(select(GameAction).where(GameAction.game_state_id == row.id,
+                                                      GameAction.idempotency_key == key))
+    if done is None:
+        return None
+    if done.action != action:
+        raise IdempotencyConflict()
+    return done.result
+
+
+def perform(campaign: Campaign, player: Player, action: str, idempotency_key: str) -> dict:
+    """Do ``action`` once under ``idempotency_key``; the same key answers the same again.
+
+    Returns ``{"action", "gained", "matured", "rewards", "garden"}``. Raises
+    ``ActionNotReady`` (429 with ``retry_after``) on cooldown, over the daily
+    limit or out of energy; ``GoalAlreadyReached``; ``UnknownAction``.
+    """
+    lifecycle.ensure_live(campaign)
+    game = _game(campaign)
+    for _ in range(ATTEMPTS):
+        row = _locked_row(campaign, game, player.id, utcnow())
+        now = utcnow()  # read once the row is ours: the previous holder acted earlier
+        try:
+            stored = _stored(row, idempotency_key, action)
+            if stored is not None:
+                db.session.rollback()
+                return stored
+            answer = _apply(campaign, game, row, player, action, idempotency_key, now)
+        except IntegrityError:  # the same key, applied concurrently: answer as it did
+            answer = None
+        except Exception:
+            db.session.rollback()
+            raise
+        if answer is not None:
+            db.session.commit()
+            return answer
+        db.session.rollback()  # another tap changed the state first: read it again
+    raise ActionNotReady("操作太频繁，请稍后再试", code="busy", retry_after=1)
+
+
+def boost_from_friend(campaign: Campaign, referrer_id: int, friend_id: int,
+                      now: datetime | None = None) -> int:
+    """Add the game's friend boost to the referrer's state once per friend; return the gain.
+
+    Runs in the caller's transaction; the friend's state is locked before the
+    referrer's (a child before its ancestor), so lock order follows the forest.
+    """
+    game, now = _game(campaign), now or utcnow()
+    row = _locked_row(campaign, game, referrer_id, now)
+    boosted = game.apply_friend_boost(row.state, _params(campaign), friend_id,
+                                      moment(campaign, now))
+    if boosted is None:
+        return 0
+    state, gained = boosted
+    reached = _reached(campaign, game, row.state, state)
+    try:
+        with db.session.begin_nested():
+            db.session.add(GameAction(game_state_id=row.id, idempotency_key=f"friend:{friend_id}",
+                                      action=FRIEND_BOOST, result={"gained": gained},
+                                      created_at=now))
+    except IntegrityError:
+        return 0
+    if not _save(row, state, now, reached):  # the row is locked by this transaction
+        raise RuntimeError(f"game state {row.id} changed while locked")
+    record_event(ACTION_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=referrer_id, action=FRIEND_BOOST, gained=gained, friend_id=friend_id)
+    if reached:
+        awards.award_for_goal(campaign, referrer_id)
+        record_event(GOAL_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
+                     player_id=referrer_id)
+    return gained
