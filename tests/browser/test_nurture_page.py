@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.campaigns.demo import seed_demo
 from engine.extensions import db
-from engine.models import Garden
+from engine.models import GameState
 
 ACTIONS = ("water", "sunshine", "fertilize")  # the demo's default care: +10, +5, +25
 
@@ -40,7 +40,7 @@ def test_a_days_care_grows_the_plant_and_starts_cooldown_timers(app, live_server
     page.wait_for_timeout(2100)
     assert timer.text_content() != before  # counting down, second by second
 
-    state = db.session.scalar(select(Garden.state))
+    state = db.session.scalar(select(GameState.state))
     db.session.rollback()
     assert state["growth"] == 40 and state["stage"] == 1
 
