@@ -1,4 +1,4 @@
-"""Migration 0005 renames garden tables to game states without losing a row, both ways."""
+"""Migration 0006 renames garden tables to game states without losing a row, both ways."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ def _seed_0004(conn) -> None:
 def test_gardens_become_game_states_and_back(tmp_path, app_config):
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/g.db"})
     with app.app_context():
-        upgrade(revision="0004")
+        upgrade(revision="0005")
         with db.engine.begin() as conn:
             conn.execute(text("PRAGMA foreign_keys=OFF"))  # rows only: no campaign needed
             _seed_0004(conn)
-        upgrade(revision="0005")
+        upgrade(revision="0006")
         tables = set(inspect(db.engine).get_table_names())
         assert {"game_states", "game_actions"} <= tables and "gardens" not in tables
         with db.engine.connect() as conn:
@@ -33,7 +33,7 @@ def test_gardens_become_game_states_and_back(tmp_path, app_config):
                                      "FROM game_states")).one()[:3] == (7, 2, 3)
             assert conn.execute(text("SELECT game_state_id, idempotency_key FROM game_actions")
                                 ).one() == (7, "tap-0001")
-        downgrade(revision="0004")
+        downgrade(revision="0005")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT matured_at IS NOT NULL FROM gardens")).scalar() == 1
             assert conn.execute(text("SELECT garden_id FROM garden_actions")).scalar() == 7

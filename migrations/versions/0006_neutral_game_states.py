@@ -6,8 +6,8 @@ game_actions (garden_id -> game_state_id), reward trigger and coupon source
 tables created with the new names (its constraint names live in the table's
 SQL). No row is lost either way, and downgrade restores the old names.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 19:00:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
