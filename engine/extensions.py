@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
+from engine.access.rate_limits import player_key
 from engine.api.base import Api
+from engine.keys import RATE_LIMIT_PREFIX
 from engine.redis_store import RedisStore
 
 # constraint names fixed so Alembic migrations are identical on SQLite and PostgreSQL
@@ -24,6 +27,9 @@ migrate = Migrate()
 api = Api()
 redis_store = RedisStore()
 socketio = SocketIO()
+# the one rate limiter, on the app's Redis so every process counts together
+# (engine.access.rate_limits says whom each limit counts)
+limiter = Limiter(key_func=player_key, key_prefix=RATE_LIMIT_PREFIX)
 
 
 def tune_sqlite(dbapi_connection, _record) -> None:

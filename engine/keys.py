@@ -9,6 +9,10 @@ from __future__ import annotations
 PREFIX = "hd"
 
 
+# Flask-Limiter's counters: it builds the rest of each key itself
+RATE_LIMIT_PREFIX = f"{PREFIX}:rl"
+
+
 def _campaign(campaign_id: int) -> str:
     return f"{PREFIX}:{{c{campaign_id}}}"
 

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access import identity
+from engine.access.rate_limits import limited
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
 from engine.boards import standings
 from engine.boards.leaderboard import PERIODS
@@ -86,6 +87,7 @@ class CampaignView(MethodView):
 class SessionsView(MethodView):
     @blp.arguments(StartSessionSchema)
     @blp.response(201, SessionOpenedSchema)
+    @limited("session_start")
     def post(self, _body, slug):
         """Open a play session (403 not live, 429 no plays left today)."""
         campaign = lifecycle.get_public_campaign(slug)

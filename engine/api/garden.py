@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access import identity
+from engine.access.rate_limits import limited
 from engine.campaigns import lifecycle
 from engine.play import state
 
@@ -50,6 +51,7 @@ class GardenView(MethodView):
 class GardenActionsView(MethodView):
     @blp.arguments(GardenActionSchema)
     @blp.response(200, GardenActionResultSchema)
+    @limited("garden_action")
     def post(self, body, slug):
         """Do one action (429 with retry_after while cooling down, over the limit or tired)."""
         campaign = lifecycle.get_public_campaign(slug)

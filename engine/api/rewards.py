@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from engine.access import identity
+from engine.access.rate_limits import limited
 from engine.campaigns import lifecycle
 from engine.rewards import service
 
@@ -47,6 +48,7 @@ class DrawResultSchema(Schema):
 class DrawsView(MethodView):
     @blp.arguments(EmptySchema)
     @blp.response(200, DrawResultSchema)
+    @limited("draw")
     def post(self, _body, slug):
         """Spend one draw (429 when none is left) and show what it won."""
         campaign = lifecycle.get_public_campaign(slug)
@@ -57,6 +59,7 @@ class DrawsView(MethodView):
 class ClaimView(MethodView):
     @blp.arguments(EmptySchema)
     @blp.response(201, CouponSchema)
+    @limited("claim")
     def post(self, _body, slug, batch_id):
         """Claim a coupon of a claimable batch (409 when gone or already held)."""
         campaign = lifecycle.get_public_campaign(slug)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.access.rate_limits import limited
 from engine.play import sessions
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
@@ -32,6 +33,7 @@ class FinishResultSchema(Schema):
 class FinishView(MethodView):
     @blp.arguments(FinishSchema)
     @blp.response(200, FinishResultSchema)
+    @limited("session_finish")
     def post(self, body, session_id):
         """Replay the input log; the server's score is the score."""
         return sessions.finish_session(session_id, body["token"], body["moves"],
