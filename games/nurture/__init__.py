@@ -21,7 +21,7 @@ class NurtureGame(GameType):
     title = "养成"
     params_schema = NurtureParamsSchema
     replayed = False
-    client_scripts = ("games/nurture/client.js",)
+    client_scripts = ("games/kit.js", "games/nurture/client.js")
     refusal_messages = {"cooldown": "冷却中，请稍后再来",
                         "daily_limit": "今天的次数用完了，明天再来吧",
                         "no_energy": "体力不足，明天会恢复满哦",

@@ -26,7 +26,8 @@ class RacingGame(GameType):
     replayed = True
     rules = rules
     ends_early = False  # the server simulates the race to its end
-    client_scripts = ("games/prng.js", "games/racing/rules.js", "games/racing/client.js")
+    client_scripts = ("games/kit.js", "games/prng.js",
+                      "games/racing/rules.js", "games/racing/client.js")
 
     def lower_is_better(self, params: dict[str, Any]) -> bool:
         """Return True for a time trial ("time" score mode)."""

@@ -23,7 +23,8 @@ class SynthesisGame(GameType):
     moves_schema = SynthesisMovesSchema
     replayed = True
     rules = rules
-    client_scripts = ("games/prng.js", "games/synthesis/rules.js", "games/synthesis/client.js")
+    client_scripts = ("games/kit.js", "games/prng.js",
+                      "games/synthesis/rules.js", "games/synthesis/client.js")
 
     def session_metrics(self, result: ReplayResult) -> dict[str, int]:
         """Return the metrics a replayed game contributes to tags: the top level reached."""

@@ -1,11 +1,8 @@
 /* The seeded PRNG shared by every replayed game and the server (games/prng.py).
  * mulberry32 on 32-bit unsigned integers; golden vectors prove both sides agree.
  * Browser: window.HudongPrng.Prng; node: require('./prng.js').Prng. */
-(function (root, factory) {
-  var api = factory();
-  if (typeof module !== 'undefined' && module.exports) module.exports = api;
-  if (root) root.HudongPrng = api;
-})(typeof window !== 'undefined' ? window : null, function () {
+(typeof HudongKit !== 'undefined' ? HudongKit : require('./kit.js')).define(
+  typeof module !== 'undefined' ? module : null, 'HudongPrng', [], function () {
   'use strict';
 
   function Prng(seed) {

@@ -43,7 +43,7 @@ def refused(state, p, key, now) -> ActionRefused:
 def test_registered_and_not_replayed():
     assert get_game_type("nurture") is GAME_TYPES["nurture"]
     assert GAME.replayed is False
-    assert GAME.client_scripts == ("games/nurture/client.js",)
+    assert GAME.client_scripts == ("games/kit.js", "games/nurture/client.js")
 
 
 def test_defaults_are_branded_and_consistent():

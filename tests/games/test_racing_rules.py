@@ -280,7 +280,7 @@ def test_plugin():
         "distance": 0, "lives": 3, "lane": 1, "ticks": 0, "over": False}
     track = rules.Track(Prng(1), DEFAULTS)
     assert state["rows"] == [track.row(r) for r in range(len(state["rows"]))]
-    assert GAME.client_scripts == ("games/prng.js", "games/racing/rules.js",
+    assert GAME.client_scripts == ("games/kit.js", "games/prng.js", "games/racing/rules.js",
                                    "games/racing/client.js")
     static = Path(__file__).parents[2] / "static"
     assert all((static / path).is_file() for path in GAME.client_scripts)

@@ -209,7 +209,7 @@ def test_registered_plugin():
     assert game.load_moves([{"d": "R", "t": 5}]) == [{"d": "R", "t": 5}]
     with pytest.raises(ValidationError):
         game.load_moves([{"d": "R", "t": 5}] * 5001)
-    assert game.client_scripts == ("games/prng.js", "games/synthesis/rules.js",
+    assert game.client_scripts == ("games/kit.js", "games/prng.js", "games/synthesis/rules.js",
                                    "games/synthesis/client.js")
     static = Path(__file__).parents[2] / "static"
     assert all((static / path).is_file() for path in game.client_scripts)

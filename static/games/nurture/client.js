@@ -5,14 +5,8 @@
  *   var ctl = HudongGames.nurture.start(el, {slug, view, api}, {toast: fn});
  *   ctl.state() -> the last garden view; ctl.refresh(); ctl.destroy();
  */
-(function (root, factory) {
-  var api = factory();
-  if (typeof module !== 'undefined' && module.exports) module.exports = api;
-  if (root) {
-    root.HudongGames = root.HudongGames || {};
-    root.HudongGames.nurture = api;
-  }
-})(typeof window !== 'undefined' ? window : null, function () {
+(typeof HudongKit !== 'undefined' ? HudongKit : require('../kit.js')).define(
+  typeof module !== 'undefined' ? module : null, 'HudongGames.nurture', [], function () {
   'use strict';
 
   var SVG = 'http://www.w3.org/2000/svg';

@@ -2,38 +2,21 @@
  * It runs the same seeded rules as the server (rules.js, prng.js) at the fixed
  * tick rate on requestAnimationFrame and records each steer as {k: tick, a};
  * the server replays that log to the end of the race.
- *   var ctl = HudongGames.racing.start(el, {seed, params}, {onGameOver: fn});
+ *   var ctl = HudongGames.racing.start(el, {seed, params, resume?}, {onGameOver, onMove});
+ * resume: {moves, ticks} kept from before a reload; the race runs again to that tick.
  *   ctl.state() -> {ticks, lane, lives, distance, pickups, crashes, score, over,
  *                   finished, moves}; ctl.steer('L'); ctl.destroy();
  */
-(function (root, factory) {
-  var node = typeof module !== 'undefined' && module.exports;
-  var api = factory(node ? require('./rules.js') : root.HudongGames.racingRules,
-                    node ? require('../prng.js').Prng : root.HudongPrng.Prng);
-  if (node) module.exports = api;
-  if (root) {
-    root.HudongGames = root.HudongGames || {};
-    root.HudongGames.racing = api;
-  }
-})(typeof window !== 'undefined' ? window : null, function (rules, Prng) {
+(typeof HudongKit !== 'undefined' ? HudongKit : require('../kit.js')).define(
+  typeof module !== 'undefined' ? module : null, 'HudongGames.racing',
+  ['racing/rules.js:HudongGames.racingRules', 'prng.js:HudongPrng', 'kit.js:HudongKit'],
+  function (rules, prng, kit) {
   'use strict';
 
   var BG = '#2f3b2f', ROAD = '#4a4f57', LINE = '#f2f2f2', INK = '#ffffff';
   var CAR = '#e53950', GLASS = '#bfe3ff', BLOCK = '#f46b36', COIN = '#f7d933';
-  var HEADER = 48, VIEW_ROWS = 6, MAX_STEP_MS = 100, OVER_MS = 500, SWIPE_PX = 24;
+  var HEADER = 48, VIEW_ROWS = 6, MAX_STEP_MS = 100, OVER_MS = 500, SWIPE_PX = 24, CRASH_MS = 420;
   var KEYS = { ArrowLeft: 'L', ArrowRight: 'R', a: 'L', d: 'R', A: 'L', D: 'R' };
-
-  function now() { return performance.now(); }
-
-  function roundRect(ctx, x, y, w, h, r) {
-    ctx.beginPath();
-    ctx.moveTo(x + r, y);
-    ctx.arcTo(x + w, y, x + w, y + h, r);
-    ctx.arcTo(x + w, y + h, x, y + h, r);
-    ctx.arcTo(x, y + h, x, y, r);
-    ctx.arcTo(x, y, x + w, y, r);
-    ctx.closePath();
-  }
 
   /* Compute the canvas size and the track geometry for the container. */
   function layout(container, lanes) {
@@ -56,7 +39,7 @@
   }
 
   /* Draw the road, its scrolling lane markings (or the brand's track image). */
-  function drawRoad(ctx, geo, lanes, pos, img) {
+  function drawRoad(ctx, geo, lanes, pos, img, builtIn) {
     var top = HEADER, hgt = geo.h - HEADER, shift = (pos * geo.scale) % hgt;
     ctx.fillStyle = ROAD;
     ctx.fillRect(geo.x0, top, geo.trackW, hgt);
@@ -68,7 +51,7 @@
       drawImage(ctx, img, geo.x0, top + shift - hgt, geo.trackW, hgt);
       drawImage(ctx, img, geo.x0, top + shift, geo.trackW, hgt);
       ctx.restore();
-      return;
+      if (!builtIn) return;
     }
     var dash = rules.ROW_MM * geo.scale / 2;
     ctx.strokeStyle = LINE;
@@ -86,7 +69,7 @@
 
   function drawObstacle(ctx, x, y, s, img) {
     if (drawImage(ctx, img, x, y, s, s)) return;
-    roundRect(ctx, x, y + s * 0.25, s, s * 0.5, s * 0.08);
+    kit.roundRect(ctx, x, y + s * 0.25, s, s * 0.5, s * 0.08);
     ctx.fillStyle = BLOCK;
     ctx.fill();
     ctx.fillStyle = INK;
@@ -106,10 +89,10 @@
 
   function drawCar(ctx, x, y, w, h, img) {
     if (drawImage(ctx, img, x, y, w, h)) return;
-    roundRect(ctx, x + w * 0.15, y, w * 0.7, h, w * 0.14);
+    kit.roundRect(ctx, x + w * 0.15, y, w * 0.7, h, w * 0.14);
     ctx.fillStyle = CAR;
     ctx.fill();
-    roundRect(ctx, x + w * 0.25, y + h * 0.2, w * 0.5, h * 0.22, w * 0.06);
+    kit.roundRect(ctx, x + w * 0.25, y + h * 0.2, w * 0.5, h * 0.22, w * 0.06);
     ctx.fillStyle = GLASS;
     ctx.fill();
   }
@@ -128,7 +111,7 @@
     }
   }
 
-  /* Draw the score (or the clock and the metres to go) and the lives left. */
+  /* Draw the score and the time left (or the clock and the metres to go) and the lives left. */
   function drawHeader(ctx, geo, state, params) {
     ctx.fillStyle = BG;
     ctx.fillRect(0, 0, geo.w, HEADER);
@@ -136,134 +119,108 @@
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'left';
     ctx.font = 'bold 18px sans-serif';
-    var text = params.score_mode === 'time'
-      ? '\u7528\u65f6 ' + (rules.durationMs(state, params) / 1000).toFixed(1) + 's  ' +  // 用时
-        Math.max(0, params.course_length - rules.distanceM(state)) + 'm'
-      : '\u5f97\u5206 ' + rules.scoreOf(state, params);  // 得分
+    var secs = rules.durationMs(state, params) / 1000, text;
+    if (params.score_mode === 'time') {
+      text = '\u7528\u65f6 ' + secs.toFixed(1) + 's  ' +  // 用时
+        Math.max(0, params.course_length - rules.distanceM(state)) + 'm';
+    } else {
+      text = '\u5f97\u5206 ' + rules.scoreOf(state, params) + '  \u23f1 ' +  // 得分 ⏱
+        Math.max(0, Math.ceil(params.duration_s - secs)) + 's';
+    }
     ctx.fillText(text, geo.pad, HEADER / 2);
     ctx.textAlign = 'right';
-    ctx.fillStyle = '#ff5a6e';
+    ctx.fillStyle = '#ff8a98';
     ctx.fillText(new Array(state.lives + 1).join('\u2665'), geo.w - geo.pad, HEADER / 2);
   }
 
-  function drawOver(ctx, geo, finished) {
-    ctx.fillStyle = 'rgba(0, 0, 0, 0.45)';
-    ctx.fillRect(0, HEADER, geo.w, geo.h - HEADER);
-    ctx.fillStyle = INK;
-    ctx.textAlign = 'center';
-    ctx.font = 'bold 28px sans-serif';
-    ctx.fillText(finished ? '\u5b8c\u6210!' : '\u6e38\u620f\u7ed3\u675f', geo.w / 2, geo.h / 2);  // 完成! 游戏结束
-  }
-
-  function loadImages(skins, onload) {
-    var images = {};
-    Object.keys(skins).forEach(function (k) {
-      if (!skins[k] || typeof Image === 'undefined') return;
-      var img = new Image();
-      img.onload = function () { images[k] = img; onload(); };
-      img.src = skins[k];
-    });
-    return images;
-  }
-
-  /* Listen for steers: a swipe, a tap on either half, a click, arrows or A/D.
-   * Return the function that stops listening. */
+  /* Listen for steers: a swipe, a tap on either half, a click, arrows or A/D; return the unbinder. */
   function bindInput(canvas, steer) {
-    var touch = null, active = { passive: false };
-    function side(x) {
-      var rect = canvas.getBoundingClientRect();
-      return x - rect.left < rect.width / 2 ? 'L' : 'R';
-    }
-    function swipe(p) {
-      var dx = p.clientX - touch.x;
-      if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < Math.abs(p.clientY - touch.y)) return false;
-      touch.swiped = true;
-      steer(dx > 0 ? 'R' : 'L');
-      return true;
-    }
-    function onTouchStart(e) {
-      e.preventDefault();
-      var p = e.touches[0];
-      touch = p ? { x: p.clientX, y: p.clientY, swiped: false } : null;
-    }
-    function onTouchMove(e) {
-      e.preventDefault();
-      if (touch && e.touches[0] && !touch.swiped) swipe(e.touches[0]);
-    }
-    function onTouchEnd(e) {
-      e.preventDefault();
-      var p = e.changedTouches[0];
-      if (touch && p && !touch.swiped && !swipe(p)) steer(side(touch.x));
-      touch = null;
-    }
-    function onMouseDown(e) { steer(side(e.clientX)); }
-    function onKey(e) {
-      var a = KEYS[e.key], el = e.target;
-      if (!a || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (el && (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable)) return;
-      e.preventDefault();
-      steer(a);
-    }
-    var on = [['touchstart', onTouchStart], ['touchmove', onTouchMove], ['touchend', onTouchEnd]];
-    on.forEach(function (h) { canvas.addEventListener(h[0], h[1], active); });
-    canvas.addEventListener('mousedown', onMouseDown);
-    document.addEventListener('keydown', onKey);
-    return function () {
-      on.forEach(function (h) { canvas.removeEventListener(h[0], h[1], active); });
-      canvas.removeEventListener('mousedown', onMouseDown);
-      document.removeEventListener('keydown', onKey);
-    };
+    var off = [kit.bindPointer(canvas, { swipe: steer, tap: steer, early: true, horizontal: true,
+                                         mouseTap: true, min: function () { return SWIPE_PX; } }),
+               kit.bindKeys(KEYS, steer)];
+    return function () { off.forEach(function (fn) { fn(); }); };
   }
 
-  /* Create the game canvas in container; return {canvas, resize(), draw(state, alpha)}.
+  /* Pick the brand's own image for a piece, else the built-in sprite. */
+  function pieces(own, art) {
+    return { track: own.track || art.road, car: own.car || art.car,
+             obstacle: own.obstacle || art.obstacle, pickup: own.pickup || art.coin,
+             builtInTrack: !own.track };
+  }
+
+  /* Create the game canvas in container; return {canvas, resize(), draw(state, alpha), crash()}.
    * taken holds the "row,lane" keys of collected pick-ups (not drawn). */
   function makeView(container, params, track, taken) {
-    var canvas = document.createElement('canvas');
-    canvas.id = 'game-canvas';
-    canvas.style.display = 'block';
-    canvas.style.touchAction = 'none';
-    container.appendChild(canvas);
-    var ctx = canvas.getContext('2d'), geo = null, dpr = 1, shown = null, shownLane = null;
-    var images = loadImages(params.skins, function () { if (shown) draw(shown, 0); });
+    var surface = kit.makeCanvas(container), ctx = surface.ctx, geo = null, dpr = 1;
+    var shown = null, shownLane = null, crashAt = null;
+    var redraw = function () { if (shown) draw(shown, 0); };
+    var own = kit.loadImages(params.skins, redraw);
+    var art = kit.sprites(['road', 'car', 'obstacle', 'coin'], redraw);
 
     function resize() {
-      dpr = Math.min(3, window.devicePixelRatio || 1);
       geo = layout(container, params.lanes);
-      canvas.style.width = geo.w + 'px';
-      canvas.style.height = geo.h + 'px';
-      canvas.width = Math.round(geo.w * dpr);
-      canvas.height = Math.round(geo.h * dpr);
-      if (shown) draw(shown, 0);
+      dpr = surface.fit(geo.w, geo.h);
+      redraw();
     }
 
     /* Draw state, alpha of the way to its next tick (smooth scrolling between ticks). */
     function draw(state, alpha) {
+      if (!geo) return;
       shown = state;
+      var img = pieces(own, art), t = kit.now();
       var pos = state.over ? state.pos
         : state.pos + rules.speedAt(params, state.ramp) * alpha / params.tick_rate;
       shownLane = shownLane === null ? state.lane : shownLane + (state.lane - shownLane) * 0.35;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      var dx = crashAt === null ? 0 : kit.shake((t - crashAt) / CRASH_MS, 9);
+      ctx.setTransform(dpr, 0, 0, dpr, dx * dpr, 0);
       ctx.fillStyle = BG;
-      ctx.fillRect(0, 0, geo.w, geo.h);
-      drawRoad(ctx, geo, params.lanes, pos, images.track);
-      drawRows(ctx, geo, track, pos, taken, images);
+      ctx.fillRect(-10, 0, geo.w + 20, geo.h);
+      drawRoad(ctx, geo, params.lanes, pos, img.track, img.builtInTrack);
+      drawRows(ctx, geo, track, pos, taken, img);
       var blink = state.ticks < state.invulnerable_until && Math.floor(state.ticks / 3) % 2;
-      if (!blink) drawCar(ctx, geo.x0 + shownLane * geo.laneW, geo.carY, geo.laneW, geo.carH, images.car);
+      if (!blink) drawCar(ctx, geo.x0 + shownLane * geo.laneW, geo.carY, geo.laneW, geo.carH, img.car);
+      if (crashAt !== null && t - crashAt < CRASH_MS) {
+        ctx.fillStyle = 'rgba(255, 60, 60, ' + (0.35 * (1 - (t - crashAt) / CRASH_MS)) + ')';
+        ctx.fillRect(0, HEADER, geo.w, geo.h - HEADER);
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       drawHeader(ctx, geo, state, params);
-      if (state.over) drawOver(ctx, geo, state.finished);
+      if (state.over) {
+        ctx.fillStyle = 'rgba(0, 0, 0, 0.35)';
+        ctx.fillRect(0, HEADER, geo.w, geo.h - HEADER);
+      }
     }
 
-    return { canvas: canvas, resize: resize, draw: draw };
+    return { canvas: surface.canvas, resize: resize, draw: draw, remove: surface.remove,
+             crash: function () { crashAt = kit.now(); } };
+  }
+
+  /* Run the race again to tick ``upTo`` with the kept steers (a reload); return the state. */
+  function fastForward(state, kept, upTo, track, params, taken) {
+    var at = {};
+    kept.forEach(function (m) { at[m.k] = m.a; });
+    while (state.ticks < upTo && !state.over) {
+      var next = (at[state.ticks] && rules.step(state, at[state.ticks], track, params)) ||
+        rules.step(state, null, track, params);
+      next.events.forEach(function (e) { if (e.kind === 'pickup') taken[e.row + ',' + e.lane] = true; });
+      state = next;
+    }
+    return state;
   }
 
   function start(container, session, hooks) {
+    hooks = hooks || {};
     var params = rules.withDefaults(session.params);
-    var track = new rules.Track(new Prng(session.seed), params);
+    var track = new rules.Track(new prng.Prng(session.seed), params);
     var state = rules.initialState(params), moves = [], taken = {}, pending = null;
-    var tickMs = 1000 / params.tick_rate, acc = 0, last = null;
+    var kept = session.resume;
+    if (kept && kept.moves) {
+      moves = kept.moves.filter(function (m) { return m.k < kept.ticks; });
+      state = fastForward(state, moves, kept.ticks, track, params, taken);
+    }
+    var tickMs = 1000 / params.tick_rate, acc = 0, last = null, savedAt = state.ticks;
     var destroyed = false, frame = null, overTimer = null;
     var view = makeView(container, params, track, taken), canvas = view.canvas;
-    hooks = hooks || {};
 
     /* Run one tick of the rules with the pending steer, recording it when it counts. */
     function tick() {
@@ -272,14 +229,21 @@
       var next = action && rules.step(state, action, track, params);
       if (next) moves.push({ k: k, a: action });
       else next = rules.step(state, null, track, params);
-      next.events.forEach(function (e) { if (e.kind === 'pickup') taken[e.row + ',' + e.lane] = true; });
+      next.events.forEach(function (e) {
+        if (e.kind === 'pickup') { taken[e.row + ',' + e.lane] = true; kit.sound('coin'); }
+        if (e.kind === 'crash') { view.crash(); kit.sound('crash'); }
+      });
       state = next;
+      if (hooks.onMove && (next.over || state.ticks - savedAt >= params.tick_rate || action)) {
+        savedAt = state.ticks;
+        hooks.onMove({ moves: moves, ticks: state.ticks, score: rules.scoreOf(state, params) });
+      }
     }
 
     function loop() {
       frame = null;
       if (destroyed) return;
-      var t = now();
+      var t = kit.now();
       acc += last === null ? 0 : Math.min(MAX_STEP_MS, t - last);  // a hidden tab pauses
       last = t;
       while (acc >= tickMs && !state.over) {
@@ -319,7 +283,7 @@
       if (frame !== null) cancelAnimationFrame(frame);
       unbind();
       window.removeEventListener('resize', view.resize);
-      if (canvas.parentNode) canvas.parentNode.removeChild(canvas);
+      view.remove();
     }
 
     return {

@@ -3,14 +3,8 @@
  * Math.floor of a quotient of such non-negative integers is exact), the
  * seeded PRNG (prng.js) passed in through a Track.
  * Browser: window.HudongGames.racingRules; node: require('./rules.js'). */
-(function (root, factory) {
-  var api = factory();
-  if (typeof module !== 'undefined' && module.exports) module.exports = api;
-  if (root) {
-    root.HudongGames = root.HudongGames || {};
-    root.HudongGames.racingRules = api;
-  }
-})(typeof window !== 'undefined' ? window : null, function () {
+(typeof HudongKit !== 'undefined' ? HudongKit : require('../kit.js')).define(
+  typeof module !== 'undefined' ? module : null, 'HudongGames.racingRules', [], function () {
   'use strict';
 
   var ACTIONS = ['L', 'R'];

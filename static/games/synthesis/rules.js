@@ -1,14 +1,8 @@
 /* The rules of synthesis (合成), move for move the same as games/synthesis/rules.py.
  * Pure functions, integers only, the seeded PRNG (prng.js) passed in.
  * Browser: window.HudongGames.synthesisRules; node: require('./rules.js'). */
-(function (root, factory) {
-  var api = factory();
-  if (typeof module !== 'undefined' && module.exports) module.exports = api;
-  if (root) {
-    root.HudongGames = root.HudongGames || {};
-    root.HudongGames.synthesisRules = api;
-  }
-})(typeof window !== 'undefined' ? window : null, function () {
+(typeof HudongKit !== 'undefined' ? HudongKit : require('../kit.js')).define(
+  typeof module !== 'undefined' ? module : null, 'HudongGames.synthesisRules', [], function () {
   'use strict';
 
   var DIRECTIONS = ['U', 'D', 'L', 'R'];
