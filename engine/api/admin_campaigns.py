@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
-from engine.boards.leaderboard import PERIODS
+from engine.boards.periods import PERIODS
 from engine.campaigns import admin
 from engine.rewards.draws import DrawConfigSchema
 

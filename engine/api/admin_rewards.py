@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
 from engine.access.auth import marketer_required, owned, owned_campaign
-from engine.boards.leaderboard import PERIODS
+from engine.boards.periods import PERIODS
 from engine.errors import ValidationFailed
 from engine.models import CouponBatch, Prize, RewardRule
 from engine.rewards import admin

@@ -10,7 +10,7 @@ from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
 from engine.boards import standings
-from engine.boards.leaderboard import PERIODS
+from engine.boards.periods import PERIODS
 from engine.campaigns import lifecycle, public_view
 from engine.clock import isoformat
 from engine.play import sessions

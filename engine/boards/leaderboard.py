@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import keys
-from engine.clock import local_day
+from engine.boards.periods import period_key
 from engine.extensions import redis_store
 
-PERIODS = ("all", "daily", "weekly")
 _TIEBREAK_MAX = 10**13 - 1  # ms timestamps stay below this until the year 2286
 
 # KEYS[1] board, KEYS[2] members; ARGV player, score, member, order ("asc"|"desc").
@@ -79,19 +78,6 @@ class Entry:
     rank: int
     player_id: int
     score: int
-
-
-def period_key(period: str, moment: datetime, tz: str) -> str:
-    """Return the bucket key of ``period`` that ``moment`` falls in, in zone ``tz``."""
-    if period == "all":
-        return "all"
-    day = local_day(moment, tz)
-    if period == "daily":
-        return day.isoformat()
-    if period == "weekly":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    raise ValueError(f"unknown period {period!r}")
 
 
 def board_for(campaign_id: int, period: str, moment: datetime, tz: str,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from engine import keys
 from engine.access.identity import player_id_for
 from engine.boards import leaderboard, standings
-from engine.boards.leaderboard import PERIODS
+from engine.boards.periods import PERIODS
 from engine.clock import utcnow
 from engine.extensions import db, redis_store, socketio
 from engine.models import Campaign

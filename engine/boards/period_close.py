@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.boards import standings
-from engine.boards.leaderboard import period_key
+from engine.boards.periods import CLOSING, period_bounds, period_key, start_of_day
 from engine.clock import as_utc, local_day, to_ms, utcnow
 from engine.errors import NotFound
 from engine.events import record_event
@@ -38,22 +37,6 @@ log = logging.getLogger(__name__)
 CLOSABLE = ("live", "paused", "ended")
 
 
-def period_bounds(campaign: Campaign, period: str, key: str) -> tuple[datetime, datetime]:
-    """Return the UTC start and end of a daily or weekly bucket in the campaign's zone."""
-    zone = ZoneInfo(campaign.timezone)
-    if period == "daily":
-        first = date.fromisoformat(key)
-        last = first + timedelta(days=1)
-    elif period == "weekly":
-        year, week = key.split("-W")
-        first = date.fromisocalendar(int(year), int(week), 1)
-        last = first + timedelta(days=7)
-    else:
-        raise ValueError(f"period {period!r} has no bounds")
-    return (as_utc(datetime.combine(first, time.min, tzinfo=zone)),
-            as_utc(datetime.combine(last, time.min, tzinfo=zone)))
-
-
 def due_periods(campaign: Campaign, now: datetime) -> Iterator[tuple[str, str]]:
     """Yield every ended period of the campaign that may hold scores."""
     first, last = db.session.execute(
@@ -62,14 +45,14 @@ def due_periods(campaign: Campaign, now: datetime) -> Iterator[tuple[str, str]]:
     if first is None:
         return
     seen: set[tuple[str, str]] = set()
-    day = local_day(first, campaign.timezone)
+    tz = campaign.timezone
+    day = local_day(first, tz)
     # no period after the last score holds anything to freeze
-    until = min(local_day(now, campaign.timezone), local_day(last, campaign.timezone))
+    until = min(local_day(now, tz), local_day(last, tz))
     while day <= until:
-        moment = as_utc(datetime.combine(day, time(12), tzinfo=ZoneInfo(campaign.timezone)))
-        for period in ("daily", "weekly"):
-            key = period_key(period, moment, campaign.timezone)
-            if (period, key) not in seen and period_bounds(campaign, period, key)[1] <= now:
+        for period in CLOSING:
+            key = period_key(period, start_of_day(day, tz), tz)
+            if (period, key) not in seen and period_bounds(period, key, tz)[1] <= now:
                 seen.add((period, key))
                 yield period, key
         day += timedelta(days=1)
@@ -82,7 +65,7 @@ def final_ranking(campaign: Campaign, period: str, key: str) -> list[tuple[int, 
     query = select(Score.player_id, Score.score, Score.created_at).where(
         Score.campaign_id == campaign.id).order_by(Score.created_at, Score.id)
     if period != "all":
-        start, end = period_bounds(campaign, period, key)
+        start, end = period_bounds(period, key, campaign.timezone)
         query = query.where(Score.created_at >= start, Score.created_at < end)
     ascending = standings.is_ascending(campaign)
     best: dict[int, tuple[int, datetime]] = {}

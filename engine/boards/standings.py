@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from engine import keys
 from engine.boards import leaderboard
-from engine.boards.leaderboard import PERIODS, Board
+from engine.boards.leaderboard import Board
+from engine.boards.periods import PERIODS
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
 from engine.models import Campaign, Player, Score

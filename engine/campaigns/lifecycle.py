@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
+from engine.boards import periods
 from engine.clock import as_utc, local_day, utcnow
 from engine.errors import CampaignNotLive, InvalidParams, NotFound
 from engine.extensions import db
@@ -60,10 +61,7 @@ def plays_left(campaign: Campaign, player: Player | None) -> int | None:
 
 def seconds_to_local_midnight(campaign: Campaign, moment: datetime | None = None) -> int:
     """Return the seconds until the next day starts in the campaign's zone."""
-    now = as_utc(moment or utcnow()).astimezone(ZoneInfo(campaign.timezone))
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
-                                tzinfo=now.tzinfo)
-    return max(int((midnight - now).total_seconds()), 1)
+    return periods.seconds_to_local_midnight(moment or utcnow(), campaign.timezone)
 
 
 def validate_game(game_type: str, params: dict | None) -> dict:

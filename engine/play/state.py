@@ -14,15 +14,15 @@ Nothing here knows a game type by name: refusal wording comes from the type.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
+from engine.boards import periods
 from engine.campaigns import lifecycle
-from engine.clock import as_utc, to_ms, utcnow
+from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     ActionNotReady,
     GoalAlreadyReached,
@@ -45,11 +45,9 @@ ACTION_EVENT, GOAL_EVENT, REFERRAL_SOURCE = "garden_action", "garden_matured", "
 
 def moment(campaign: Campaign, now: datetime) -> Moment:
     """Return ``now`` as the rules see it: Unix seconds, local day, next local midnight."""
-    local = as_utc(now).astimezone(ZoneInfo(campaign.timezone))
-    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(),
-                                tzinfo=local.tzinfo)
-    return Moment(ts=to_ms(now) // 1000, day=local.date().toordinal(),
-                  day_end=to_ms(midnight) // 1000)
+    tz = campaign.timezone
+    return Moment(ts=to_ms(now) // 1000, day=local_day(now, tz).toordinal(),
+                  day_end=to_ms(periods.next_local_midnight(now, tz)) // 1000)
 
 
 def _game(campaign: Campaign) -> GameType:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine.boards import leaderboard, standings
+from engine.boards import leaderboard, periods, standings
 from engine.boards.leaderboard import Board
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
@@ -63,11 +63,11 @@ def test_around_me_leaders_and_percentile(app):
 def test_period_keys_follow_the_campaign_timezone():
     # 2026-11-22 16:30 UTC is already Monday 2026-11-23 00:30 in Shanghai
     moment = datetime(2026, 11, 22, 16, 30, tzinfo=UTC)
-    assert leaderboard.period_key("daily", moment, "Asia/Shanghai") == "2026-11-23"
-    assert leaderboard.period_key("daily", moment, "UTC") == "2026-11-22"
-    assert leaderboard.period_key("weekly", moment, "Asia/Shanghai") == "2026-W48"
-    assert leaderboard.period_key("weekly", moment, "UTC") == "2026-W47"
-    assert leaderboard.period_key("all", moment, "UTC") == "all"
+    assert periods.period_key("daily", moment, "Asia/Shanghai") == "2026-11-23"
+    assert periods.period_key("daily", moment, "UTC") == "2026-11-22"
+    assert periods.period_key("weekly", moment, "Asia/Shanghai") == "2026-W48"
+    assert periods.period_key("weekly", moment, "UTC") == "2026-W47"
+    assert periods.period_key("all", moment, "UTC") == "all"
 
 
 def _score(campaign, player, value, at):

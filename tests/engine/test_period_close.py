@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.boards import period_close
+from engine.boards import period_close, periods
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Coupon, FinalStanding, PeriodClose, PlaySession, RewardRule, Score
@@ -51,10 +51,9 @@ def day_campaign():
 
 
 def test_bounds_follow_the_campaign_timezone():
-    fake = type("C", (), {"timezone": "Asia/Shanghai"})()
-    start, end = period_close.period_bounds(fake, "daily", "2026-11-21")
+    start, end = periods.period_bounds("daily", "2026-11-21", "Asia/Shanghai")
     assert (start, end) == (SHANGHAI_MIDNIGHT, SHANGHAI_MIDNIGHT + timedelta(days=1))
-    start, end = period_close.period_bounds(fake, "weekly", "2026-W47")
+    start, end = periods.period_bounds("weekly", "2026-W47", "Asia/Shanghai")
     assert start == datetime(2026, 11, 15, 16, tzinfo=UTC) and end - start == timedelta(days=7)
 
 
