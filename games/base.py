@@ -15,6 +15,9 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema
 
+# a log may claim up to this much more time than the server saw (clocks, network)
+TIMING_SLACK_MS = 2000
+
 
 class MoveRejected(Exception):
     """Signal that an input log cannot be accepted.

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from games.fields import bounded_int as _int
+from games.fields import image
+
 MAX_STAGES = 8
 MAX_ACTIONS = 6
 MAX_GROWTH = 1_000_000
 DAY_S = 86_400
 
-# an absolute http(s) URL, a protocol-relative URL, or a path; no quotes, spaces or
-# angle brackets, so the value is safe anywhere the client puts it (as in racing)
-_IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
 _KEY_RE = r"^[a-z][a-z0-9_]{0,31}$"
-
-
-def _int(default: int | None, low: int, high: int) -> fields.Integer:
-    """Return a strict integer field in ``[low, high]`` (required when no default)."""
-    extra = {"required": True} if default is None else {"load_default": default}
-    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **extra)
 
 
 def _name(default: str | None = None) -> fields.String:
@@ -54,8 +48,7 @@ class StageSchema(Schema):
 
     name = _name()
     threshold = _int(None, 0, MAX_GROWTH)
-    image = fields.String(load_default="", validate=[
-        validate.Length(max=500), validate.Regexp(_IMAGE_RE, error="Not a URL or path.")])
+    image = image()
 
 
 class ActionSchema(Schema):

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from games.base import MoveRejected, ReplayResult
+from games.base import TIMING_SLACK_MS, MoveRejected, ReplayResult
 from games.prng import Prng
 
 ACTIONS = ("L", "R")
@@ -45,8 +45,6 @@ SAFE_S = 2
 INVULNERABLE_MS = 1000
 # no hand steers more often than this in any one-second window
 MAX_INPUTS_PER_S = 12
-# the race may last up to this much longer than the server saw (clocks, network)
-TIMING_SLACK_MS = 2000
 
 
 def speed_at(params: dict[str, Any], ramp: int) -> int:

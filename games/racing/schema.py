@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from games.fields import bounded_int as _int
+from games.fields import image as _image
+from games.fields import moves_schema
 from games.racing import rules
 
 SCORE_MODES = ("distance", "time")
@@ -18,24 +21,7 @@ MAX_TICK = MAX_DURATION_S * MAX_TICK_RATE
 # MAX_INPUTS_PER_S over the longest race
 MAX_MOVES = rules.MAX_INPUTS_PER_S * MAX_DURATION_S
 
-# an absolute http(s) URL, a protocol-relative URL, or a path; no quotes, spaces or
-# angle brackets, so the value is safe anywhere the client puts it (as in synthesis)
-_IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
 SKIN_KEYS = ("car", "track", "obstacle", "pickup")
-
-
-def _image() -> fields.String:
-    """Return an optional image URL field (empty: the client draws its own)."""
-    return fields.String(load_default="", validate=[
-        validate.Length(max=500),
-        validate.Regexp(_IMAGE_RE, error="Not a URL or path."),
-    ])
-
-
-def _int(default: int, low: int, high: int) -> fields.Integer:
-    """Return a strict integer field in ``[low, high]`` with ``default``."""
-    return fields.Integer(load_default=default, strict=True,
-                          validate=validate.Range(min=low, max=high))
 
 
 def _default_skins() -> dict[str, str]:
@@ -82,24 +68,11 @@ class RacingParamsSchema(Schema):
             raise ValidationError("Cannot be reached within duration_s.", "course_length")
 
 
-def _check_moves(moves: list) -> None:
-    """Raise ValidationError naming every malformed steer (at most 10)."""
-    bad = {}
-    for i, move in enumerate(moves):
-        if not (isinstance(move, dict) and set(move) == {"k", "a"}
-                and move["a"] in rules.ACTIONS and type(move["k"]) is int
-                and 0 <= move["k"] <= MAX_TICK):
-            bad[i] = ['Expected {"k": tick, "a": "L"|"R"}.']
-            if len(bad) == 10:
-                break
-    if bad:
-        raise ValidationError(bad)
+def _valid_move(move) -> bool:
+    return (isinstance(move, dict) and set(move) == {"k", "a"} and move["a"] in rules.ACTIONS
+            and type(move["k"]) is int and 0 <= move["k"] <= MAX_TICK)
 
 
-class RacingMovesSchema(Schema):
-    """Validate an input log, loaded as ``{"moves": [{"k": 42, "a": "L"}, ...]}``."""
-
-    # one validator over the whole list: a nested schema per move costs more
-    # than the replay itself on long logs (as in synthesis)
-    moves = fields.List(fields.Raw(), required=True,
-                        validate=[validate.Length(max=MAX_MOVES), _check_moves])
+RacingMovesSchema = moves_schema(
+    _valid_move, 'Expected {"k": tick, "a": "L"|"R"}.', MAX_MOVES, "RacingMovesSchema",
+    'Validate an input log, loaded as ``{"moves": [{"k": 42, "a": "L"}, ...]}``.')

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from games.base import MoveRejected, ReplayResult
+from games.base import TIMING_SLACK_MS, MoveRejected, ReplayResult
 from games.prng import Prng
 
 DIRECTIONS = ("U", "D", "L", "R")
-# a log may claim up to this much more time than the server saw (clocks, network)
-TIMING_SLACK_MS = 2000
 
 Board = list[list[int]]
 

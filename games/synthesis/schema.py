@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-DIRECTIONS = ("U", "D", "L", "R")
+from games.fields import image, moves_schema
+from games.synthesis.rules import DIRECTIONS
+
 MAX_MOVES = 5000
 # about 24 days in ms: a session never lasts that long, and it keeps t a small int
 MAX_T_MS = 2**31 - 1
@@ -20,11 +22,6 @@ DEFAULT_LEVELS: tuple[dict, ...] = tuple(
     ))
 )
 
-# an absolute http(s) URL, a protocol-relative URL, or a path; no quotes, spaces or
-# angle brackets, so the value is safe anywhere the client puts it
-_IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
-
-
 def _default_levels() -> list[dict]:
     """Return a fresh copy of the built-in fruit levels."""
     return copy.deepcopy(list(DEFAULT_LEVELS))
@@ -34,10 +31,7 @@ class LevelSchema(Schema):
     """Validate one level of the merge chain: its name, picture and points."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=12))
-    image = fields.String(load_default="", validate=[
-        validate.Length(max=500),
-        validate.Regexp(_IMAGE_RE, error="Not a URL or path."),
-    ])
+    image = image()
     points = fields.Integer(required=True, strict=True,
                             validate=validate.Range(min=1, max=10**9))
 
@@ -55,24 +49,11 @@ class SynthesisParamsSchema(Schema):
                          validate=validate.Length(min=3, max=16))
 
 
-def _check_moves(moves: list) -> None:
-    """Raise ValidationError naming every malformed move (at most 10)."""
-    bad = {}
-    for i, move in enumerate(moves):
-        if not (isinstance(move, dict) and set(move) == {"d", "t"}
-                and move["d"] in DIRECTIONS and type(move["t"]) is int
-                and 0 <= move["t"] <= MAX_T_MS):
-            bad[i] = ['Expected {"d": "U"|"D"|"L"|"R", "t": ms}.']
-            if len(bad) == 10:
-                break
-    if bad:
-        raise ValidationError(bad)
+def _valid_move(move) -> bool:
+    return (isinstance(move, dict) and set(move) == {"d", "t"} and move["d"] in DIRECTIONS
+            and type(move["t"]) is int and 0 <= move["t"] <= MAX_T_MS)
 
 
-class SynthesisMovesSchema(Schema):
-    """Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``."""
-
-    # one validator over the whole list: a nested schema per move costs more
-    # than the replay itself on long logs
-    moves = fields.List(fields.Raw(), required=True,
-                        validate=[validate.Length(max=MAX_MOVES), _check_moves])
+SynthesisMovesSchema = moves_schema(
+    _valid_move, 'Expected {"d": "U"|"D"|"L"|"R", "t": ms}.', MAX_MOVES, "SynthesisMovesSchema",
+    'Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``.')
