@@ -19,6 +19,7 @@ from engine.cli.operations import register_cli
 from engine.extensions import api, socketio
 from engine.web.console import bp as console_bp
 from engine.web.pages import bp as pages_bp
+from tags import crm_api as tags_crm_api
 
 
 def register(app: Flask) -> None:
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(sessions_api.blp)
     api.register_blueprint(rewards_api.blp)
     api.register_blueprint(crm_api.blp)
+    api.register_blueprint(tags_crm_api.blp)
     api.register_blueprint(garden_api.blp)
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)

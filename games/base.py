@@ -125,6 +125,15 @@ class GameType:
             return moves
         return self.moves_schema().load({"moves": moves})["moves"]
 
+    def session_metrics(self, result: ReplayResult) -> dict[str, Any]:
+        """Return what one replayed session tells about the player, kept with its score.
+
+        Values are JSON-able scalars read from ``result`` (its ``state``);
+        ``player_metrics`` gets them back in each session dict. An empty dict
+        means the type keeps nothing beyond score, moves and duration.
+        """
+        return {}
+
     def lower_is_better(self, params: dict[str, Any]) -> bool:
         """Return whether a smaller score ranks higher (a time trial)."""
         return False

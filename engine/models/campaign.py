@@ -42,6 +42,8 @@ class Campaign(db.Model):
     boards: Mapped[list] = mapped_column(JSON, default=lambda: ["all", "daily", "weekly"])
     # lottery: free draws a day and extra draws earned (engine.rewards.draws.DrawConfigSchema)
     draw_config: Mapped[dict] = mapped_column(JSON, default=dict)
+    # tag targeting: {"tag": <tag name>, "mode": "limit"|"recommend"} or None (everyone)
+    audience: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
@@ -55,5 +64,10 @@ class Score(db.Model):
     duration_ms: Mapped[int] = mapped_column(Integer)
     # the coupons this finish won, as its answer showed them (a retried finish shows them again)
     rewards: Mapped[list | None] = mapped_column(JSON)
+    # what the play told: the game type's ``session_metrics`` and the input log,
+    # zlib-compressed JSON (engine.play.move_log); None for scores kept before
+    # they were stored (migration 0007 backfills nothing it cannot know)
+    metrics: Mapped[dict | None] = mapped_column(JSON)
+    move_log: Mapped[bytes | None] = mapped_column(LargeBinary)
     # the moment the score was reached: ties on a leaderboard go to the earlier
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

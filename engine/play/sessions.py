@@ -37,7 +37,7 @@ from engine.errors import (
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Player, PlaySession, Score
-from engine.play import answers
+from engine.play import answers, move_log
 from engine.rewards import awards, draws
 from games import MoveRejected, get_game_type
 
@@ -166,7 +166,10 @@ def finish_session(session_id: str, token: str, moves: list,
                                      standings.is_ascending(campaign))
     db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
                          score=score.score, moves=score.moves, duration_ms=score.duration_ms,
-                         rewards=rewards, created_at=now))
+                         rewards=rewards, created_at=now,
+                         # what the play told rides in the score's own INSERT: no round trip
+                         metrics=get_game_type(campaign.game_type).session_metrics(score),
+                         move_log=move_log.compress(moves)))
     record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=play.player_id, session_id=play.id, score=score.score,
                  moves=score.moves, duration_ms=score.duration_ms)

@@ -1,0 +1,82 @@
+"""CRM pull API (brand API key, scope ``tags:read``): tag changes by cursor, a player's tags."""
+
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine.access.auth import api_key_required
+from engine.api.schemas import QuerySchema
+from tags import outbox, state
+
+blp = Blueprint("crm_tags", __name__, url_prefix="/api/v1/crm",
+                description="Tag changes and player tags for the brand's CRM (API key)")
+
+
+class ChangesQuerySchema(QuerySchema):
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "next_cursor of the previous page; absent: from the beginning"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ChangePlayerSchema(Schema):
+    id = fields.Integer()
+    openid = fields.String(allow_none=True)
+    unionid = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "when the player gave it"})
+
+
+class ChangeSchema(Schema):
+    id = fields.Integer()
+    player = fields.Function(lambda c: {"id": c.player_id, "openid": c.openid,
+                                        "unionid": c.unionid, "phone": c.phone})
+    tag = fields.String()
+    group = fields.String()
+    op = fields.String(metadata={"description": "add | remove | delete (erasure)"})
+    rule_id = fields.Integer(allow_none=True)
+    reason = fields.String(metadata={
+        "description": "rule | consent_withdrawn | rule_deleted | erasure"})
+    at = fields.DateTime()
+
+
+class ChangesSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema))
+    next_cursor = fields.String()
+
+
+class PlayerTagSchema(Schema):
+    tag = fields.String()
+    group = fields.String()
+    rule_id = fields.Integer()
+    set_at = fields.DateTime()
+
+
+class PlayerTagsSchema(Schema):
+    player_id = fields.Integer()
+    tags = fields.List(fields.Nested(PlayerTagSchema))
+
+
+@blp.route("/tag-changes")
+class TagChangesView(MethodView):
+    decorators = [api_key_required("tags:read")]
+
+    @blp.arguments(ChangesQuerySchema, location="query")
+    @blp.response(200, ChangesSchema)
+    def get(self, args):
+        """Read tag changes after a cursor: each exactly once, in commit order."""
+        after = outbox.decode_cursor(g.brand_id, args["cursor"])
+        page = outbox.changes_after(g.brand_id, after, args["limit"])
+        return {"changes": page.changes,
+                "next_cursor": outbox.encode_cursor(g.brand_id, page.next_position)}
+
+
+@blp.route("/players/<int:player_id>/tags")
+class PlayerTagsView(MethodView):
+    decorators = [api_key_required("tags:read")]
+
+    @blp.response(200, PlayerTagsSchema)
+    def get(self, player_id):
+        """List a player's current tags with the rule and time that set each."""
+        return {"player_id": player_id, "tags": state.tags_of(g.brand_id, player_id)}
