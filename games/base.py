@@ -96,6 +96,9 @@ class GameType:
     ends_early: ClassVar[bool] = True
     # static files (relative to /static/) the play page loads, in order
     client_scripts: ClassVar[tuple[str, ...]] = ()
+    # the keys ``player_metrics`` returns and what each means (tags name them
+    # ``<type>_<key>``; a tag rule may use exactly these)
+    metric_names: ClassVar[dict[str, str]] = {}
 
     def default_params(self) -> dict[str, Any]:
         """Return the parameters a campaign gets when the marketer sets none."""

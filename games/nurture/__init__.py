@@ -26,6 +26,9 @@ class NurtureGame(GameType):
                         "daily_limit": "今天的次数用完了，明天再来吧",
                         "no_energy": "体力不足，明天会恢复满哦",
                         "matured": "已经成熟啦，去领取奖励吧"}
+    metric_names = {"stage": "highest stage the plant reached", "streak": "care streak (days)",
+                    "days_active": "days with a care action", "matured": "1 when matured",
+                    "growth": "growth points", "friends": "friends who helped"}
 
     def new_player_state(self, params: dict[str, Any], now: Moment) -> dict[str, Any]:
         """Return a fresh plant with a full energy bar."""

@@ -28,6 +28,9 @@ class RacingGame(GameType):
     ends_early = False  # the server simulates the race to its end
     client_scripts = ("games/kit.js", "games/prng.js",
                       "games/racing/rules.js", "games/racing/client.js")
+    metric_names = {"plays": "finished races", "best_distance": "longest distance (m)",
+                    "best_time_ms": "fastest finish of a time trial (ms)",
+                    "crashes_total": "crashes over all races"}
 
     def lower_is_better(self, params: dict[str, Any]) -> bool:
         """Return True for a time trial ("time" score mode)."""

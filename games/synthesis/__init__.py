@@ -25,6 +25,8 @@ class SynthesisGame(GameType):
     rules = rules
     client_scripts = ("games/kit.js", "games/prng.js",
                       "games/synthesis/rules.js", "games/synthesis/client.js")
+    metric_names = {"plays": "finished synthesis plays", "best_score": "best synthesis score",
+                    "max_level": "highest tile level reached"}
 
     def session_metrics(self, result: ReplayResult) -> dict[str, int]:
         """Return the metrics a replayed game contributes to tags: the top level reached."""
