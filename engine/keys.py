@@ -52,3 +52,17 @@ def live_version(campaign_id: int, period: str) -> str:
 def finish_result(campaign_id: int, session_id: str) -> str:
     """Return the first answer of a session's finish, kept for an identical retry."""
     return f"{_campaign(campaign_id)}:finish:{session_id}"
+
+
+def _brand(brand_id: int) -> str:
+    return f"{PREFIX}:{{b{brand_id}}}"
+
+
+def tags_dirty(brand_id: int) -> str:
+    """Return the set of markers (players, campaigns, trees) whose tags need re-evaluating."""
+    return f"{_brand(brand_id)}:tags:dirty"
+
+
+def tags_scheduled(brand_id: int, kind: str) -> str:
+    """Return the flag that coalesces a brand's tag jobs of ``kind`` (incremental or full)."""
+    return f"{_brand(brand_id)}:tags:scheduled:{kind}"

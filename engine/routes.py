@@ -16,10 +16,15 @@ from engine.api import sessions as sessions_api
 from engine.boards.live import NAMESPACE, LiveNamespace
 from engine.cli.access import register_access_cli
 from engine.cli.operations import register_cli
+from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.web.console import bp as console_bp
 from engine.web.pages import bp as pages_bp
+from tags import admin_api as tags_admin_api
+from tags import consent_api as tags_consent_api
 from tags import crm_api as tags_crm_api
+from tags import jobs as tags_jobs
+from tags.cli import register_tags_cli
 
 
 def register(app: Flask) -> None:
@@ -29,6 +34,8 @@ def register(app: Flask) -> None:
     api.register_blueprint(rewards_api.blp)
     api.register_blueprint(crm_api.blp)
     api.register_blueprint(tags_crm_api.blp)
+    api.register_blueprint(tags_admin_api.blp)
+    api.register_blueprint(tags_consent_api.blp)
     api.register_blueprint(garden_api.blp)
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
@@ -39,3 +46,6 @@ def register(app: Flask) -> None:
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     register_cli(app)
     register_access_cli(app)
+    register_tags_cli(app)
+    # committed events re-evaluate the tags of the players they concern (coalesced rq jobs)
+    on_committed(tags_jobs.events_committed)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select
 from engine.clock import utcnow
 from engine.errors import NotFound
 from engine.extensions import db
-from engine.models import Player, PlayerTag, TagGroup, TagRule
+from engine.models import Player, PlayerTag, ProfilingConsent, TagGroup, TagRule
 from tags import outbox
 
 # a (player, rule) pair packed in one int64: player id in the high bits
@@ -65,19 +65,29 @@ def apply(brand_id: int, desired: np.ndarray, players: np.ndarray | None = None,
     """Make the stored tags of ``players`` (all the brand's when None) equal ``desired``; commit.
 
     ``desired`` holds packed (player, rule) keys. Returns how many changes
-    were written. Pairs of rules that no longer exist are ignored.
+    were written. Pairs of rules that no longer exist, and of players who
+    have not consented to profiling, are dropped.
     """
     outbox.lock_tag_writes(brand_id)
     names = _names(brand_id)
     desired = np.unique(np.asarray(desired, np.int64))
-    if len(desired):
-        desired = desired[np.isin(unpack(desired)[1], np.fromiter(names, np.int64, len(names)))]
+    if len(desired):  # read under the lock: a consent withdrawn a moment ago holds
+        players_of, rules_of = unpack(desired)
+        desired = desired[np.isin(rules_of, np.fromiter(names, np.int64, len(names)))
+                          & np.isin(players_of, consented_players(brand_id))]
     stored, row_ids = _stored(brand_id, players)
     added = np.setdiff1d(desired, stored, assume_unique=True)
     gone = ~np.isin(stored, desired, assume_unique=True)
     written = _write(brand_id, added, stored[gone], row_ids[gone], names, reason)
     db.session.commit()
     return written
+
+
+def consented_players(brand_id: int) -> np.ndarray:
+    """Return the ids of the brand's players who consented to profiling."""
+    return np.array(db.session.scalars(select(ProfilingConsent.player_id).where(
+        ProfilingConsent.brand_id == brand_id, ProfilingConsent.profiling.is_(True))).all(),
+        np.int64)
 
 
 def _write(brand_id: int, added: np.ndarray, removed: np.ndarray, removed_ids: np.ndarray,

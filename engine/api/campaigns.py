@@ -45,6 +45,12 @@ class CampaignPublicSchema(Schema):
     player = fields.Dict(allow_none=True, metadata={"description": "me: id, nickname"})
     share_token = fields.String(allow_none=True, metadata={
         "description": "my share token: share links are /c/<slug>?s=<share_token>"})
+    audience = fields.Dict(metadata={"description": (
+        "eligible: may I play; reason: in_audience | recommended | not_profiled | "
+        "targeting_opt_out | not_in_audience | null")})
+    consent = fields.Dict(metadata={"description": (
+        "profiling notice: handler (the brand), processor (us), notice_version, answered, "
+        "profiling, targeting")})
 
 
 class StartSessionSchema(Schema):

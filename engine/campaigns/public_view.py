@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.campaigns.audience import audience_view, consent_view
 from engine.campaigns.lifecycle import is_live, plays_left
 from engine.clock import isoformat
 from engine.models import Campaign, Player
@@ -26,5 +27,8 @@ def public_view(campaign: Campaign, player: Player | None) -> dict:
         "player": {"id": player.id, "nickname": player.display_name} if player else None,
         # the page builds its share link /c/<slug>?s=<share_token> from it
         "share_token": share_token_for(campaign, player) if player else None,
+        # who the campaign is for, and the profiling notice with my answer (PIPL)
+        "audience": audience_view(campaign, player),
+        "consent": consent_view(campaign, player),
         **service.public_rewards(campaign, player),
     }

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import referral
 from engine.access import identity
 from engine.boards import live, standings
-from engine.campaigns import lifecycle
+from engine.campaigns import audience, lifecycle
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     AlreadyFinished,
@@ -70,6 +70,7 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
     lifecycle.ensure_live(campaign)
     if not get_game_type(campaign.game_type).replayed:
         raise NoSessions()
+    audience.ensure_in_audience(campaign, player)
     now = utcnow()
     day = local_day(now, campaign.timezone).isoformat()
     ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])

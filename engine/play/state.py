@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import referral
 from engine.boards import periods
-from engine.campaigns import lifecycle
+from engine.campaigns import audience, lifecycle
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     ActionNotReady,
@@ -172,6 +172,7 @@ def perform(campaign: Campaign, player: Player, action: str, idempotency_key: st
     limit or out of energy; ``GoalAlreadyReached``; ``UnknownAction``.
     """
     lifecycle.ensure_live(campaign)
+    audience.ensure_in_audience(campaign, player)
     game = _game(campaign)
     for _ in range(ATTEMPTS):
         row = _locked_row(campaign, game, player.id, utcnow())
