@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import BigInteger, cast, extract, func, select
 
 from engine.extensions import db
-from engine.models import Campaign, Coupon, Event, Garden, Player, Referral, Score
+from engine.models import Campaign, Coupon, Event, GameState, Player, Referral, Score
 from engine.referral.tokens import sharer_from_token
 
 _CHUNK = 5_000
@@ -195,10 +195,10 @@ def _load_coupons(cols: Columns, brand_id: int, players: np.ndarray | None) -> N
 
 
 def _load_gardens(cols: Columns, brand_id: int, players: np.ndarray | None) -> None:
-    query = (select(Garden.player_id, Garden.campaign_id, Garden.state)
-             .join(Campaign, Campaign.id == Garden.campaign_id)
+    query = (select(GameState.player_id, GameState.campaign_id, GameState.state)
+             .join(Campaign, Campaign.id == GameState.campaign_id)
              .where(Campaign.brand_id == brand_id))
-    rows = _rows(query, Garden.player_id, players)
+    rows = _rows(query, GameState.player_id, players)
     cols.garden_player = cols.index_of(_ints(rows, 0))
     cols.garden_campaign = _ints(rows, 1)
     cols.garden_states = [r[2] or {} for r in rows]
