@@ -13,6 +13,7 @@ from engine.api import crm as crm_api
 from engine.api import garden as garden_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
+from engine.api.schemas import LIVE_EVENTS
 from engine.boards.live import NAMESPACE, LiveNamespace
 from engine.cli.access import register_access_cli
 from engine.cli.operations import register_cli
@@ -44,6 +45,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))
+    for schema in LIVE_EVENTS.values():  # the live events' bodies, named in the OpenAPI document
+        api.spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     register_cli(app)
     register_access_cli(app)
     register_tags_cli(app)

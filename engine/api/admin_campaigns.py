@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
+from engine.api.schemas import free_form
 from engine.boards.periods import PERIODS
 from engine.campaigns import admin
 from engine.rewards.draws import DrawConfigSchema
@@ -65,15 +66,15 @@ class AdminCampaignSchema(Schema):
     status = fields.String(metadata={"description": "draft | live | paused | ended"})
     title = fields.String()
     game_type = fields.String()
-    game_params = fields.Dict()
-    branding = fields.Dict()
+    game_params = free_form("the game type's params, as its own params schema filled them in")
+    branding = free_form("the brand's colours, logo and copy")
     rules_text = fields.String()
     timezone = fields.String()
     starts_at = fields.String(allow_none=True)
     ends_at = fields.String(allow_none=True)
     plays_per_day = fields.Integer()
     require_userinfo = fields.Boolean()
-    draw_config = fields.Dict()
+    draw_config = fields.Nested(DrawConfigSchema)
     boards = fields.List(fields.String())
     created_at = fields.String()
     updated_at = fields.String()

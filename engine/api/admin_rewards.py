@@ -36,9 +36,19 @@ class CouponBatchInSchema(Schema):
                               metadata={"description": "or import these codes (CSV text)"})
 
 
+class RejectedCodeSchema(Schema):
+    """One CSV row the import refused, and why."""
+
+    row = fields.Integer()
+    code = fields.String()
+    reason = fields.String()
+
+
 class CodeImportReportSchema(Schema):
+    """What a code import kept and what it refused, row by row."""
+
     accepted = fields.Integer()
-    rejected = fields.List(fields.Dict(), metadata={"description": "[{row, code, reason}]"})
+    rejected = fields.List(fields.Nested(RejectedCodeSchema))
 
 
 class CouponBatchSchema(Schema):

@@ -15,6 +15,8 @@ blp = Blueprint("admin_standings", __name__, url_prefix="/api/v1/admin",
 
 
 class CloseSchema(Schema):
+    """A frozen or closed leaderboard period."""
+
     period = fields.String()
     period_key = fields.String()
     status = fields.String(metadata={"description": "frozen | closed (prizes awarded)"})
@@ -31,8 +33,27 @@ class StandingsQuerySchema(QuerySchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+class StandingPlayerSchema(Schema):
+    """A ranked player as the marketer sees them."""
+
+    id = fields.Integer()
+    nickname = fields.String()
+    openid = fields.String(allow_none=True)
+
+
+class FinalStandingSchema(Schema):
+    """One final rank of a closed period."""
+
+    rank = fields.Integer()
+    score = fields.Integer()
+    reached_at = fields.String(metadata={"description": "when the player reached the score"})
+    player = fields.Nested(StandingPlayerSchema)
+
+
 class StandingsSchema(CloseSchema):
-    entries = fields.List(fields.Dict())
+    """A closed period's final ranks."""
+
+    entries = fields.List(fields.Nested(FinalStandingSchema))
 
 
 @blp.route("/campaigns/<int:campaign_id>/standings")

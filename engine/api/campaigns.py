@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.access import identity
 from engine.access.rate_limits import limited
-from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema
+from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema, free_form
 from engine.boards import standings
 from engine.boards.periods import PERIODS
 from engine.campaigns import lifecycle, public_view
@@ -20,29 +20,64 @@ blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
 
 
 class GameSchema(Schema):
+    """The game a campaign plays: its type and the params its own schema validated."""
+
     type = fields.String()
     title = fields.String()
-    params = fields.Dict()
+    params = free_form("the game type's params, as its own params schema filled them in")
     replayed = fields.Boolean(metadata={"description": "false: no sessions (nurture: garden API)"})
     ends_early = fields.Boolean(metadata={"description": "false: a game runs to its end"})
 
 
-class CampaignPublicSchema(Schema):
+class ScheduleSchema(Schema):
+    """When a campaign runs, and the zone its days and periods follow."""
+
+    starts_at = fields.String(allow_none=True)
+    ends_at = fields.String(allow_none=True)
+    timezone = fields.String()
+
+
+class PrizePublicSchema(Schema):
+    """A lottery prize as players see it."""
+
+    id = fields.Integer()
+    name = fields.String()
+    image = fields.String()
+
+
+class ClaimableSchema(Schema):
+    """A coupon batch open to claim (领券)."""
+
+    batch_id = fields.Integer()
+    title = fields.String()
+    value_text = fields.String()
+    left = fields.Integer()
+
+
+class ViewerSchema(Schema):
+    """The player viewing the page."""
+
+    id = fields.Integer()
+    nickname = fields.String()
+
+
+class CampaignPublicViewSchema(Schema):
+    """A campaign as players see it, with the viewer's chances."""
+
     slug = fields.String()
     title = fields.String()
     status = fields.String()
     live = fields.Boolean()
     game = fields.Nested(GameSchema)
-    branding = fields.Dict()
+    branding = free_form("the brand's colours, logo and copy, as the marketer set them")
     rules_text = fields.String()
-    schedule = fields.Dict()
-    prizes = fields.List(fields.Dict(), metadata={"description": "lottery prizes: id, name, image"})
+    schedule = fields.Nested(ScheduleSchema)
+    prizes = fields.List(fields.Nested(PrizePublicSchema))
     plays_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
     boards = fields.List(fields.String())
     draws_left = fields.Integer()
-    claimable = fields.List(fields.Dict(), metadata={
-        "description": "coupon batches open to claim: batch_id, title, value_text, left"})
-    player = fields.Dict(allow_none=True, metadata={"description": "me: id, nickname"})
+    claimable = fields.List(fields.Nested(ClaimableSchema))
+    player = fields.Nested(ViewerSchema, allow_none=True, metadata={"description": "me"})
     share_token = fields.String(allow_none=True, metadata={
         "description": "my share token: share links are /c/<slug>?s=<share_token>"})
     audience = fields.Dict(metadata={"description": (
@@ -58,6 +93,8 @@ class StartSessionSchema(Schema):
 
 
 class SessionOpenedSchema(Schema):
+    """A play session the server opened: play it with this seed, finish it with the token."""
+
     session_id = fields.String()
     seed = fields.Integer()
     token = fields.String()
@@ -72,7 +109,9 @@ class LeaderboardQuerySchema(QuerySchema):
     around = fields.String(validate=validate.OneOf(["me"]))
 
 
-class LeaderboardSchema(Schema):
+class LeaderboardPageSchema(Schema):
+    """A board's top N (or the N around me) and my rank."""
+
     period = fields.String()
     period_key = fields.String()
     entries = fields.List(fields.Nested(LeaderboardEntrySchema))
@@ -81,7 +120,7 @@ class LeaderboardSchema(Schema):
 
 @blp.route("/<slug>")
 class CampaignView(MethodView):
-    @blp.response(200, CampaignPublicSchema)
+    @blp.response(200, CampaignPublicViewSchema)
     def get(self, slug):
         """Show a campaign: game, branding, schedule, rules, my plays left."""
         campaign = lifecycle.get_public_campaign(slug)
@@ -107,7 +146,7 @@ class SessionsView(MethodView):
 @blp.route("/<slug>/leaderboard")
 class LeaderboardView(MethodView):
     @blp.arguments(LeaderboardQuerySchema, location="query")
-    @blp.response(200, LeaderboardSchema)
+    @blp.response(200, LeaderboardPageSchema)
     def get(self, args, slug):
         """Show the top N of a period, or the N around me, and my rank."""
         campaign = lifecycle.get_public_campaign(slug)

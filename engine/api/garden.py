@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.access import identity
 from engine.access.rate_limits import limited
+from engine.api.schemas import RewardSchema, free_form
 from engine.campaigns import lifecycle
 from engine.play import state
 
@@ -23,24 +24,39 @@ class GardenActionSchema(Schema):
         r"^[A-Za-z0-9_.:-]{8,64}$", error="8-64 letters, digits or _.:-"))
 
 
-class GardenStateSchema(Schema):
-    garden = fields.Dict(metadata={"description": "growth, stage, energy, streak, actions "
-                                                  "with ready_in seconds, matured"})
-    maturity_rewards = fields.List(fields.Dict(), metadata={
-        "description": "what maturity brings: title, value_text, won (the coupon, once won)"})
+_STATE = ("the game type's view of my state (nurture: growth, stage, energy, streak, "
+          "actions with ready_in seconds, matured)")
 
 
-class GardenActionResultSchema(Schema):
+class GoalRewardSchema(Schema):
+    """What reaching the goal brings, and the coupon once won."""
+
+    title = fields.String()
+    value_text = fields.String()
+    won = fields.Nested(RewardSchema, allow_none=True)
+
+
+class GameStateViewSchema(Schema):
+    """My state in a server-authoritative game, and what its goal brings."""
+
+    garden = free_form(_STATE)
+    maturity_rewards = fields.List(fields.Nested(GoalRewardSchema), metadata={
+        "description": "goal_reached rewards (the field keeps its first name)"})
+
+
+class GameActionResultSchema(Schema):
+    """One action's outcome: what it gained, whether it reached the goal, the new state."""
+
     action = fields.String()
     gained = fields.Integer()
-    matured = fields.Boolean(metadata={"description": "this action made the plant mature"})
-    rewards = fields.List(fields.Dict())
-    garden = fields.Dict()
+    matured = fields.Boolean(metadata={"description": "this action reached the goal"})
+    rewards = fields.List(fields.Nested(RewardSchema))
+    garden = free_form(_STATE)
 
 
 @blp.route("/<slug>/garden")
 class GardenView(MethodView):
-    @blp.response(200, GardenStateSchema)
+    @blp.response(200, GameStateViewSchema)
     def get(self, slug):
         """Show my plant: growth, stage, energy, streak and each action's timer."""
         campaign = lifecycle.get_public_campaign(slug)
@@ -50,7 +66,7 @@ class GardenView(MethodView):
 @blp.route("/<slug>/garden/actions")
 class GardenActionsView(MethodView):
     @blp.arguments(GardenActionSchema)
-    @blp.response(200, GardenActionResultSchema)
+    @blp.response(200, GameActionResultSchema)
     @limited("garden_action")
     def post(self, body, slug):
         """Do one action (429 with retry_after while cooling down, over the limit or tired)."""

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from engine.access import identity
 from engine.access.rate_limits import limited
+from engine.api.schemas import CouponSchema
 from engine.campaigns import lifecycle
 from engine.rewards import service
 
@@ -18,21 +19,15 @@ class EmptySchema(Schema):
     """A body that carries nothing."""
 
 
-class CouponSchema(Schema):
-    code = fields.String()
-    title = fields.String()
-    value_text = fields.String()
-    status = fields.String(metadata={"description": "issued | redeemed | expired"})
-    issued_at = fields.String(allow_none=True)
-    expires_at = fields.String(allow_none=True)
-    redeemed_at = fields.String(allow_none=True)
-
-
 class CouponsSchema(Schema):
+    """My coupons (我的券), newest first."""
+
     coupons = fields.List(fields.Nested(CouponSchema))
 
 
 class PrizeWonSchema(Schema):
+    """A prize a draw won, with its coupon when it carries one."""
+
     id = fields.Integer()
     name = fields.String()
     image = fields.String()
@@ -40,6 +35,8 @@ class PrizeWonSchema(Schema):
 
 
 class DrawResultSchema(Schema):
+    """What one draw won (null: nothing) and the draws left."""
+
     prize = fields.Nested(PrizeWonSchema, allow_none=True)
     draws_left = fields.Integer()
 

@@ -1,4 +1,10 @@
-"""Schemas shared by several API modules."""
+"""Output shapes shared by several API modules and by the live push.
+
+Each output shape is one named schema: the view answers with it, the
+OpenAPI document lists it under its name, and ``engine.boards.live`` dumps
+its Socket.IO events with it. A shape used by one resource only lives in
+that resource's module.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +18,74 @@ class QuerySchema(Schema):
         unknown = EXCLUDE
 
 
+def free_form(description: str, **kwargs) -> fields.Dict:
+    """Return an object field whose keys belong to a game type or a marketer, described."""
+    return fields.Dict(keys=fields.String(), metadata={"description": description}, **kwargs)
+
+
 class PlayerPublicSchema(Schema):
+    """A player as others see them on a board."""
+
     id = fields.Integer()
     nickname = fields.String()
     avatar = fields.String()
 
 
 class LeaderboardEntrySchema(Schema):
+    """One ranked player (ranks are 1-based; ties: who reached the score first)."""
+
     rank = fields.Integer()
     score = fields.Integer()
     player = fields.Nested(PlayerPublicSchema)
 
 
 class MyRankSchema(Schema):
+    """The viewer's own rank and best score on a board."""
+
     rank = fields.Integer(allow_none=True)
     score = fields.Integer(allow_none=True)
+
+
+class RewardSchema(Schema):
+    """A coupon won by a score, a rank or a goal, as the result screen shows it."""
+
+    type = fields.String(metadata={"description": "coupon"})
+    title = fields.String()
+    value_text = fields.String()
+    code = fields.String()
+    expires_at = fields.String(allow_none=True)
+
+
+class CouponSchema(Schema):
+    """A coupon as its holder sees it."""
+
+    code = fields.String()
+    title = fields.String()
+    value_text = fields.String()
+    status = fields.String(metadata={"description": "issued | redeemed | expired"})
+    issued_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True)
+    redeemed_at = fields.String(allow_none=True)
+
+
+class LeaderboardPushSchema(Schema):
+    """Socket.IO ``leaderboard`` event on ``/live``: a room's top N after a change."""
+
+    campaign = fields.String(metadata={"description": "the campaign's slug"})
+    period = fields.String()
+    period_key = fields.String()
+    entries = fields.List(fields.Nested(LeaderboardEntrySchema))
+    version = fields.Integer(metadata={"description": "grows with every push of the room"})
+
+
+class MyRankPushSchema(Schema):
+    """Socket.IO ``my_rank`` event on ``/live``: the player's rank after their own score."""
+
+    rank = fields.Integer(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    period = fields.String()
+    campaign = fields.String(metadata={"description": "the campaign's slug"})
+
+
+#: Socket.IO events the server emits on ``/live``, by event name (also in the OpenAPI document)
+LIVE_EVENTS = {"leaderboard": LeaderboardPushSchema, "my_rank": MyRankPushSchema}

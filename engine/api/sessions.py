@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.rate_limits import limited
+from engine.api.schemas import RewardSchema
 from engine.play import sessions
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
@@ -22,11 +23,14 @@ class FinishSchema(Schema):
 
 
 class FinishResultSchema(Schema):
+    """The server's score of a finished session, the ranks it reached, what it won."""
+
     score = fields.Integer()
     best = fields.Integer(allow_none=True)
     rank = fields.Integer(allow_none=True)
-    period_ranks = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
-    rewards = fields.List(fields.Dict())
+    period_ranks = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True),
+                               metadata={"description": "rank by period: all, daily, weekly"})
+    rewards = fields.List(fields.Nested(RewardSchema))
 
 
 @blp.route("/<session_id>/finish")

@@ -4,7 +4,9 @@ Namespace ``/live``: a client ``join``s a campaign's room for one period and
 receives ``leaderboard`` pushes (coalesced: a burst of score updates becomes
 at most one push per room per interval) and its own ``my_rank``. Emits use
 the context-free ``socketio.emit(..., to=room)``; with a Redis message queue
-a push from any process reaches clients connected to any other.
+a push from any process reaches clients connected to any other. Every event
+body is dumped with its one schema in ``engine.api.schemas`` (``LIVE_EVENTS``),
+the same shapes the OpenAPI document lists.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import select
 
 from engine import keys
 from engine.access.identity import player_id_for
+from engine.api.schemas import LeaderboardPushSchema, MyRankPushSchema
 from engine.boards import leaderboard, standings
 from engine.boards.periods import PERIODS
 from engine.clock import utcnow
@@ -27,6 +30,7 @@ from engine.models import Campaign
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/live"
+_BOARD, _MY_RANK = LeaderboardPushSchema(), MyRankPushSchema()
 # pushes scheduled by this process and not yet known to be done
 _pending: set = set()
 
@@ -52,17 +56,18 @@ def board_payload(campaign: Campaign, period: str, version: int) -> dict:
     """Return the ``leaderboard`` event body for a room."""
     board = standings.boards_at(campaign, utcnow())[period]
     size = current_app.config["LEADERBOARD_PUSH_SIZE"]
-    return {"campaign": campaign.slug, "period": period, "period_key": board.period_key,
-            "entries": standings.entries_payload(leaderboard.top(board, size)), "version": version}
+    return _BOARD.dump({"campaign": campaign.slug, "period": period,
+                        "period_key": board.period_key, "version": version,
+                        "entries": standings.entries_payload(leaderboard.top(board, size))})
 
 
 def score_changed(campaign: Campaign, player_id: int,
                   ranked: dict[str, leaderboard.Ranked]) -> None:
     """Push ``my_rank`` to the player now and schedule coalesced board pushes."""
     for period, outcome in ranked.items():
-        socketio.emit("my_rank", {"rank": outcome.rank, "score": outcome.best,
-                                  "period": period, "campaign": campaign.slug},
-                      to=player_room(player_id), namespace=NAMESPACE)
+        body = _MY_RANK.dump({"rank": outcome.rank, "score": outcome.best, "period": period,
+                              "campaign": campaign.slug})
+        socketio.emit("my_rank", body, to=player_room(player_id), namespace=NAMESPACE)
     _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
 
 
