@@ -61,6 +61,25 @@ class ViewerSchema(Schema):
     nickname = fields.String()
 
 
+class AudienceStatusSchema(Schema):
+    """Whether the campaign's audience includes me, and why."""
+
+    eligible = fields.Boolean(metadata={"description": "may I play"})
+    reason = fields.String(allow_none=True, metadata={"description": (
+        "in_audience | recommended | not_profiled | targeting_opt_out | not_in_audience | null")})
+
+
+class ConsentNoticeSchema(Schema):
+    """The profiling notice to show, and my answer to it."""
+
+    handler = fields.String(metadata={"description": "the brand (personal-information handler)"})
+    processor = fields.String(metadata={"description": "us, processing on the brand's behalf"})
+    notice_version = fields.String()
+    answered = fields.Boolean()
+    profiling = fields.Boolean()
+    targeting = fields.Boolean()
+
+
 class CampaignPublicViewSchema(Schema):
     """A campaign as players see it, with the viewer's chances."""
 
@@ -80,12 +99,8 @@ class CampaignPublicViewSchema(Schema):
     player = fields.Nested(ViewerSchema, allow_none=True, metadata={"description": "me"})
     share_token = fields.String(allow_none=True, metadata={
         "description": "my share token: share links are /c/<slug>?s=<share_token>"})
-    audience = fields.Dict(metadata={"description": (
-        "eligible: may I play; reason: in_audience | recommended | not_profiled | "
-        "targeting_opt_out | not_in_audience | null")})
-    consent = fields.Dict(metadata={"description": (
-        "profiling notice: handler (the brand), processor (us), notice_version, answered, "
-        "profiling, targeting")})
+    audience = fields.Nested(AudienceStatusSchema)
+    consent = fields.Nested(ConsentNoticeSchema)
 
 
 class StartSessionSchema(Schema):
