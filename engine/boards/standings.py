@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -67,9 +68,19 @@ def entries_payload(entries: list[leaderboard.Entry]) -> list[dict]:
             for e in entries]
 
 
+@dataclass(frozen=True)
+class LeaderboardPage:
+    """A board's entries (top N or N around me) and the viewer's rank, if ranked."""
+
+    period: str
+    period_key: str
+    entries: list[dict]
+    me: dict | None
+
+
 def leaderboard_view(campaign: Campaign, player: Player | None, period: str, limit: int,
-                     around_me: bool = False) -> dict:
-    """Return the API answer for a board: top N (or N around me) and my rank."""
+                     around_me: bool = False) -> LeaderboardPage:
+    """Return a board's page: top N (or N around me) and my rank."""
     board = boards_at(campaign, utcnow())[period]
     if around_me and player is not None:
         # N above and N below me (a full window at either end of the board)
@@ -80,8 +91,7 @@ def leaderboard_view(campaign: Campaign, player: Player | None, period: str, lim
     me = None
     if player is not None and (rank := leaderboard.rank_for(board, player.id)) is not None:
         me = {"rank": rank, "score": leaderboard.score_for(board, player.id)}
-    return {"period": period, "period_key": board.period_key,
-            "entries": entries_payload(entries), "me": me}
+    return LeaderboardPage(period, board.period_key, entries_payload(entries), me)
 
 
 def clear_standings(campaign_id: int) -> int:

@@ -14,6 +14,7 @@ Nothing here knows a game type by name: refusal wording comes from the type.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -109,14 +110,25 @@ def _view(campaign: Campaign, game: GameType, state: dict, now: datetime) -> dic
     return game.player_state_view(state, _params(campaign), moment(campaign, now))
 
 
-def state_view(campaign: Campaign, player: Player) -> dict:
+@dataclass(frozen=True)
+class StateView:
+    """A player's state as the page shows it, and what the goal brings.
+
+    The field names are the public ones of ``GET .../garden``.
+    """
+
+    garden: dict
+    maturity_rewards: list[dict]
+
+
+def state_view(campaign: Campaign, player: Player) -> StateView:
     """Return the player's state as the page shows it (a fresh one if never touched)."""
     game, now = _game(campaign), utcnow()
     row = _row(campaign, player.id)
     state = (row.state if row is not None
              else game.new_player_state(_params(campaign), moment(campaign, now)))
-    return {"garden": _view(campaign, game, state, now),
-            "maturity_rewards": awards.goal_rewards(campaign, player.id)}
+    return StateView(garden=_view(campaign, game, state, now),
+                     maturity_rewards=awards.goal_rewards(campaign, player.id))
 
 
 def _reached(campaign: Campaign, game: GameType, before: dict, after: dict) -> bool:

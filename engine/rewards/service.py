@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from engine.campaigns import lifecycle
@@ -11,8 +13,16 @@ from engine.models import Campaign, Coupon, CouponBatch, Player, Prize
 from engine.rewards import coupons, draws
 
 
-def draw_for(campaign: Campaign, player: Player) -> dict:
-    """Draw once and return ``{"prize", "draws_left"}``."""
+@dataclass(frozen=True)
+class DrawOutcome:
+    """What one draw won (None: nothing) and how many draws are left."""
+
+    prize: dict | None
+    draws_left: int
+
+
+def draw_for(campaign: Campaign, player: Player) -> DrawOutcome:
+    """Draw once and return the prize won, if any, and the draws left."""
     result = draws.draw(campaign, player)
     prize = None
     if result.prize is not None:
@@ -22,7 +32,7 @@ def draw_for(campaign: Campaign, player: Player) -> dict:
             coupon = coupons.coupon_view(won, db.session.get(CouponBatch, won.batch_id))
         prize = {"id": result.prize.id, "name": result.prize.name,
                  "image": result.prize.image, "coupon": coupon}
-    return {"prize": prize, "draws_left": result.draws_left}
+    return DrawOutcome(prize=prize, draws_left=result.draws_left)
 
 
 def claim(campaign: Campaign, player: Player, batch_id: int) -> dict:
