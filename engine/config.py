@@ -57,6 +57,18 @@ def limiter_storage_uri(redis_url: str) -> str:
     return redis_url
 
 
+def _encryption_keys(env: Mapping[str, str], mode: str) -> list[str]:
+    """Return the data-encryption keys; production refuses to start without one."""
+    from engine.encryption import parse_keys
+
+    keys = parse_keys(env.get("DATA_ENCRYPTION_KEY", ""))
+    if mode == "production" and not keys:
+        raise RuntimeError("refusing to start in production without DATA_ENCRYPTION_KEY; "
+                           "create one with `python -c \"from cryptography.fernet import "
+                           "Fernet; print(Fernet.generate_key().decode())\"`")
+    return keys
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict:
     """Return the Flask config mapping built from ``env``."""
     env = os.environ if env is None else env
@@ -66,6 +78,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         raise RuntimeError("refusing to start in production with the default SECRET_KEY; "
                            "set SECRET_KEY to a long random value")
     database_url = env.get("DATABASE_URL", "")
+    encryption_keys = _encryption_keys(env, mode)
     return {
         "HUDONG_ENV": mode,
         "SECRET_KEY": secret,
@@ -80,6 +93,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on 429s only
         "RATE_LIMITS": rate_limits(env.get("RATE_LIMITS", "")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        # Fernet keys, first encrypts; empty: derived from SECRET_KEY (engine.encryption)
+        "DATA_ENCRYPTION_KEYS": encryption_keys,
         "WECHAT_APPID": env.get("WECHAT_APPID", ""),
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_OAUTH_BASE": env.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),

@@ -16,6 +16,7 @@ from engine.api import sessions as sessions_api
 from engine.api.schemas import LIVE_EVENTS
 from engine.boards.live import NAMESPACE, LiveNamespace
 from engine.cli.access import register_access_cli
+from engine.cli.crm import register_crm_cli
 from engine.cli.operations import register_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
@@ -52,3 +53,4 @@ def register(app: Flask) -> None:
     register_tags_cli(app)
     # committed events re-evaluate the tags of the players they concern (coalesced rq jobs)
     on_committed(tags_jobs.events_committed)
+    register_crm_cli(app)

@@ -1,7 +1,8 @@
 """Player identity: a signed cookie for any browser, WeChat OAuth when configured.
 
 The Flask session cookie (signed with itsdangerous) maps each brand to the
-player this browser is for that brand. With ``WECHAT_APPID`` set, a player is
+player this browser is for that brand. With WeChat configured (the brand's own
+service account or the global ``WECHAT_APPID``), a player is
 only ever created from a verified openid; a WeChat "snapshot mode" visitor
 (virtual openid) never becomes a player.
 """
@@ -14,6 +15,7 @@ from flask import current_app, request, session
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.access.wechat.credentials import for_brand
 from engine.clock import utcnow
 from engine.errors import NotAuthenticated, SnapshotUser
 from engine.extensions import db
@@ -24,9 +26,14 @@ SNAPSHOT_KEY = "snapshot"
 COOKIE_LIFETIME = timedelta(days=365)
 
 
-def wechat_enabled() -> bool:
-    """Return whether players must be identified through WeChat OAuth."""
-    return bool(current_app.config.get("WECHAT_APPID"))
+def wechat_enabled(brand_id: int | None = None) -> bool:
+    """Return whether the brand's players must be identified through WeChat OAuth.
+
+    True when the brand has its own service account or the deployment a global one.
+    """
+    if brand_id is None:
+        return bool(current_app.config.get("WECHAT_APPID"))
+    return for_brand(brand_id) is not None
 
 
 def remember_player(player: Player) -> None:
@@ -78,7 +85,7 @@ def player_for_request(campaign: Campaign) -> Player:
         return player
     if is_snapshot():
         raise SnapshotUser()
-    if wechat_enabled():
+    if wechat_enabled(campaign.brand_id):
         raise NotAuthenticated("请在微信中打开活动页面")
     player = Player(brand_id=campaign.brand_id, device=_device())
     db.session.add(player)

@@ -11,9 +11,10 @@ from engine.models.referral import Referral
 from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
 from engine.models.standing import FinalStanding, PeriodClose
 from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
+from engine.models.wechat import WeChatAccount
 
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon",
-           "CouponBatch", "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState",
-           "Marketer", "PeriodClose", "PlaySession", "Player", "PlayerTag", "Prize", "PrizeDay",
-           "ProfilingConsent", "Referral", "RewardRule", "Score", "TagChange", "TagGroup",
-           "TagRule"]
+           "CouponBatch", "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction",
+           "GameState", "Marketer", "PeriodClose", "PlaySession", "Player", "PlayerTag", "Prize",
+           "PrizeDay", "ProfilingConsent", "Referral", "RewardRule", "Score", "TagChange",
+           "TagGroup", "TagRule", "WeChatAccount"]

@@ -31,9 +31,10 @@ def play_page(slug: str):
     except NotFound:
         return render_template("not_found.html"), 404
     player = identity.current_player(campaign.brand_id)
-    if player is None and identity.wechat_enabled() and not identity.is_snapshot():
+    wechat = identity.wechat_enabled(campaign.brand_id)
+    if player is None and wechat and not identity.is_snapshot():
         return redirect(login.authorize_url_for(campaign, request.full_path.rstrip("?")))
-    if player is None and not identity.wechat_enabled():
+    if player is None and not wechat:
         player = identity.player_for_request(campaign)
     share_token = request.args.get("s", "")[:128]
     if player is not None and share_token:  # before the visit: first touch only

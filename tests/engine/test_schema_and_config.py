@@ -33,7 +33,8 @@ def test_production_refuses_the_default_secret():
         load_config({"HUDONG_ENV": "production"})
     with pytest.raises(RuntimeError):
         load_config({"HUDONG_ENV": "production", "SECRET_KEY": DEV_SECRET})
-    cfg = load_config({"HUDONG_ENV": "production", "SECRET_KEY": "x" * 40})
+    cfg = load_config({"HUDONG_ENV": "production", "SECRET_KEY": "x" * 40,
+                       "DATA_ENCRYPTION_KEY": "A" * 43 + "="})
     assert cfg["SESSION_COOKIE_SECURE"] is True
 
 

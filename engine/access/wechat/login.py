@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app, session, url_for
 
 from engine.access import identity
+from engine.access.wechat import credentials
 from engine.access.wechat.oauth import SCOPE_BASE, SCOPE_USERINFO, WeChatOAuthClient
 from engine.models import Campaign
 
@@ -16,10 +17,13 @@ log = logging.getLogger(__name__)
 STATE_KEY = "oauth_state"
 
 
-def client() -> WeChatOAuthClient:
-    """Return a WeChat OAuth client configured from the app."""
+def client(brand_id: int) -> WeChatOAuthClient:
+    """Return a WeChat OAuth client on the brand's own service account, else the global one."""
     cfg = current_app.config
-    return WeChatOAuthClient(cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"],
+    creds = credentials.for_brand(brand_id)
+    if creds is None:
+        raise RuntimeError("WeChat is not configured for this brand")
+    return WeChatOAuthClient(creds.appid, creds.secret,
                              oauth_base=cfg["WECHAT_OAUTH_BASE"],
                              api_base=cfg["WECHAT_API_BASE"], timeout=cfg["WECHAT_TIMEOUT_S"])
 
@@ -50,7 +54,7 @@ def authorize_url_for(campaign: Campaign, next_path: str) -> str:
     scope = SCOPE_USERINFO if campaign.require_userinfo else SCOPE_BASE
     redirect_uri = _external("wechat.oauth_callback", b=campaign.brand_id,
                              next=safe_next(next_path))
-    with client() as wechat:
+    with client(campaign.brand_id) as wechat:
         return wechat.authorize_url(redirect_uri, scope, state)
 
 
@@ -69,7 +73,7 @@ def complete_login(brand_id: int, code: str, state: str) -> str:
     """
     if not _state_matches(session.pop(STATE_KEY, None), brand_id, state):
         raise ValueError("oauth state mismatch")
-    with client() as wechat:
+    with client(brand_id) as wechat:
         grant = wechat.exchange_code(code)
         if grant.is_snapshot:
             # a virtual openid: show the page read-only, never create a player
