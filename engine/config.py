@@ -18,6 +18,11 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return default if raw in (None, "") else int(raw)
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    return default if raw in (None, "") else raw.lower() in ("1", "true", "yes", "on")
+
+
 def normalize_database_url(url: str) -> str:
     """Return ``url`` with the psycopg 3 driver named for PostgreSQL URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -100,6 +105,20 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_OAUTH_BASE": env.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         "WECHAT_TIMEOUT_S": _int(env, "WECHAT_TIMEOUT_S", 5),
+        # CRM delivery (docs/crm.md): batches, retries with backoff, dead letters
+        "CRM_ALLOW_PRIVATE_ADDRESSES": _flag(env, "CRM_ALLOW_PRIVATE_ADDRESSES",
+                                             mode != "production"),
+        "CRM_BATCH_SIZE": _int(env, "CRM_BATCH_SIZE", 100),
+        "CRM_MAX_ATTEMPTS": _int(env, "CRM_MAX_ATTEMPTS", 10),
+        "CRM_RETRY_BASE_S": _int(env, "CRM_RETRY_BASE_S", 2),
+        "CRM_RETRY_MAX_S": _int(env, "CRM_RETRY_MAX_S", 3600),
+        "CRM_HTTP_TIMEOUT_S": _int(env, "CRM_HTTP_TIMEOUT_S", 10),
+        "CRM_POLL_S": _int(env, "CRM_POLL_S", 2),
+        "WECOM_API_BASE": env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        # published figures differ (3,000 vs 10,000 corp tags): configurable
+        "WECOM_MARK_CONCURRENCY": _int(env, "WECOM_MARK_CONCURRENCY", 5),
+        "WECOM_TAG_CAP": _int(env, "WECOM_TAG_CAP", 3000),
+        "WECOM_TAG_NAME_MAX": _int(env, "WECOM_TAG_NAME_MAX", 30),
         "PLAY_SESSION_TTL_S": _int(env, "PLAY_SESSION_TTL_S", 1800),
         # a finish delayed by a lost connection is still taken this long after the
         # session's expiry, when its move log fits within the session's time

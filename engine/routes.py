@@ -27,6 +27,7 @@ from tags import consent_api as tags_consent_api
 from tags import crm_api as tags_crm_api
 from tags import jobs as tags_jobs
 from tags.cli import register_tags_cli
+from tags.crm import api as crm_admin_api
 
 
 def register(app: Flask) -> None:
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
     api.register_blueprint(admin_standings_api.blp)
+    api.register_blueprint(crm_admin_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)

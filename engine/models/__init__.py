@@ -3,6 +3,7 @@
 from engine.models.access import AccessToken, ApiKey
 from engine.models.brand import Brand, BrandMember, Marketer
 from engine.models.campaign import Campaign
+from engine.models.crm import CrmEndpoint, Delivery, PlayerWeCom, WeComTag
 from engine.models.event import Event
 from engine.models.game_state import GameAction, GameState
 from engine.models.play import PlaySession, Score
@@ -14,7 +15,8 @@ from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, T
 from engine.models.wechat import WeChatAccount
 
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon",
-           "CouponBatch", "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction",
-           "GameState", "Marketer", "PeriodClose", "PlaySession", "Player", "PlayerTag", "Prize",
-           "PrizeDay", "ProfilingConsent", "Referral", "RewardRule", "Score", "TagChange",
-           "TagGroup", "TagRule", "WeChatAccount"]
+           "CouponBatch", "CrmEndpoint", "Delivery", "Draw", "DrawCredit", "Event",
+           "FinalStanding", "GameAction", "GameState", "Marketer", "PeriodClose", "PlaySession",
+           "Player", "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay", "ProfilingConsent",
+           "Referral", "RewardRule", "Score", "TagChange", "TagGroup", "TagRule", "WeChatAccount",
+           "WeComTag"]
