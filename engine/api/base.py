@@ -75,8 +75,7 @@ class Api(flask_smorest.Api):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
         if messages is not None:
-            status = 422 if error.code == 422 else 400  # a view may ask for 422
-            return error_response(status, "validation_error", "请求参数有误",
+            return error_response(400, "validation_error", "请求参数有误",
                                   _flatten_messages(messages))
         code = HTTP_CODES.get(error.code or 500, "error")
         return error_response(error.code or 500, code, error.description or code)
