@@ -67,7 +67,8 @@ def test_a_wecom_corp_needs_its_secret(client, auth):
     assert made.status_code == 201
     assert made.get_json()["corp_id"] == "ww0123456789abcdef" and "secret" not in made.get_json()
     missing = create(client, auth, kind="wecom", corp_id="ww0123456789abcdef")
-    assert missing.status_code in SCHEMA_FAILURE and "secret" in missing.get_json()["error"]["fields"]
+    assert missing.status_code in SCHEMA_FAILURE
+    assert "secret" in missing.get_json()["error"]["fields"]
 
 
 @pytest.mark.parametrize("url", ["ftp://crm.example.com/x", "javascript:alert(1)",
