@@ -11,6 +11,7 @@ from engine.api import admin_standings as admin_standings_api
 from engine.api import campaigns as campaigns_api
 from engine.api import crm as crm_api
 from engine.api import garden as garden_api
+from engine.api import profile as profile_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.api.schemas import LIVE_EVENTS
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(tags_admin_api.blp)
     api.register_blueprint(tags_consent_api.blp)
     api.register_blueprint(garden_api.blp)
+    api.register_blueprint(profile_api.blp)
     api.register_blueprint(admin_campaigns_api.blp)
     api.register_blueprint(admin_rewards_api.blp)
     api.register_blueprint(admin_standings_api.blp)

@@ -8,6 +8,7 @@ from engine.models.event import Event
 from engine.models.game_state import GameAction, GameState
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
+from engine.models.profile import PlayerErasure, PlayerProfile, ProfileForm
 from engine.models.referral import Referral
 from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
 from engine.models.standing import FinalStanding, PeriodClose
@@ -17,6 +18,6 @@ from engine.models.wechat import WeChatAccount
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon",
            "CouponBatch", "CrmEndpoint", "Delivery", "Draw", "DrawCredit", "Event",
            "FinalStanding", "GameAction", "GameState", "Marketer", "PeriodClose", "PlaySession",
-           "Player", "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay", "ProfilingConsent",
-           "Referral", "RewardRule", "Score", "TagChange", "TagGroup", "TagRule", "WeChatAccount",
-           "WeComTag"]
+           "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",
+           "PrizeDay", "ProfileForm", "ProfilingConsent", "Referral", "RewardRule", "Score",
+           "TagChange", "TagGroup", "TagRule", "WeChatAccount", "WeComTag"]

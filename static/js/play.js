@@ -58,7 +58,7 @@
     finishing = true; $('finish-early').hidden = true;
     api('/api/v1/sessions/' + session.session_id + '/finish',
         { token: session.token, moves: result.moves, client_score: result.score })
-      .then(showResult)
+      .then(function (res) { showResult(res); document.dispatchEvent(new CustomEvent('hudong:finished')); })
       .catch(function (err) { toast(err.message); showResult(null); })
       .then(function () { finishing = false; session = null; });
   }
