@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from engine.access import identity
 from engine.access.auth import marketer_required, owned_campaign
+from engine.access.rate_limits import limited
 from engine.api.schemas import QuerySchema
 from engine.campaigns import lifecycle
 from engine.extensions import db
@@ -134,6 +135,7 @@ class ProfileView(MethodView):
 
     @blp.arguments(ProfileInSchema, error_status_code=422)
     @blp.response(201, ProfileSavedSchema)
+    @limited("profile")
     def post(self, body, slug):
         """Answer the form: 422 and nothing stored without consent, age or a valid phone."""
         campaign = lifecycle.get_public_campaign(slug)
