@@ -73,7 +73,7 @@ class FormSchema(Schema):
     purpose = fields.String()
     consent_version = fields.String()
     handler = fields.String(metadata={"description": "the brand: 个人信息处理者"})
-    specs = fields.List(fields.Dict(), data_key="fields", attribute="fields")
+    specs = fields.List(fields.Nested(FieldSpecSchema), data_key="fields", attribute="fields")
 
 
 class FormStateSchema(Schema):
