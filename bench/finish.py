@@ -10,9 +10,9 @@ import logging
 
 import requests
 
-from bench.honest_play import honest_log
 from bench.load import LoadResult, Sample, run_clients, timed_post
 from games import get_game_type
+from tests.support.play import auto_moves
 
 log = logging.getLogger(__name__)
 MOVES_PER_LOG = 60
@@ -26,7 +26,7 @@ def play_once(http: requests.Session, base_url: str, slug: str) -> list[Sample]:
         return [opened]
     session = resp.json()
     params = get_game_type(session["game"]["type"]).validate_params(session["game"]["params"])
-    moves, score = honest_log(session["seed"], params, MOVES_PER_LOG)
+    moves, score = auto_moves(session["seed"], params, MOVES_PER_LOG)
     body = {"token": session["token"], "moves": moves, "client_score": score}
     url = f"{base_url}/api/v1/sessions/{session['session_id']}/finish"
     finished, resp = timed_post(http, "finish", url, body)

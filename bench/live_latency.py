@@ -24,10 +24,10 @@ import numpy as np
 import requests
 import socketio
 
-from bench.honest_play import honest_log
 from bench.table import Row
 from engine.config import load_config
 from games import get_game_type
+from tests.support.play import auto_moves
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/live"
@@ -132,7 +132,7 @@ def unique_log(session: dict, used: set[int]) -> tuple[list[dict], int]:
     """Return an honest log for ``session`` whose score no earlier submit had."""
     params = get_game_type(session["game"]["type"]).validate_params(session["game"]["params"])
     for count in range(MOVES, 0, -1):
-        moves, score = honest_log(session["seed"], params, count)
+        moves, score = auto_moves(session["seed"], params, count)
         if score > 0 and score not in used:
             used.add(score)
             return moves, score

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bench.honest_play import honest_log
 from games import get_game_type
+from tests.support.play import auto_moves
 
 # a 6x6 board keeps an honest game going for hundreds of moves
 PARAMS = {"rows": 6, "cols": 6, "min_move_interval_ms": 0}
@@ -29,7 +29,7 @@ def measure() -> ReplaySpeed:
     """Replay one honest log per seed, ``ROUNDS`` times; return the best round's speed."""
     game = get_game_type("synthesis")
     params = game.validate_params(PARAMS)
-    logs = {seed: honest_log(seed, params, MAX_MOVES) for seed in SEEDS}
+    logs = {seed: auto_moves(seed, params, MAX_MOVES) for seed in SEEDS}
     total = sum(len(moves) for moves, _ in logs.values())
     best = float("inf")
     for _ in range(ROUNDS):

@@ -8,12 +8,15 @@ rules move for move; golden vectors in ``tests/golden/synthesis.json`` prove it.
 
 from __future__ import annotations
 
+from operator import itemgetter, sub
 from typing import Any
 
 from games.base import TIMING_SLACK_MS, MoveRejected, ReplayResult
 from games.prng import Prng
+from games.synthesis import lines
 
 DIRECTIONS = ("U", "D", "L", "R")
+_DIRECTION_SET = frozenset(DIRECTIONS)
 
 Board = list[list[int]]
 
@@ -160,26 +163,51 @@ def check_timing(times: list[int], min_interval_ms: int, elapsed_ms: int | None)
         raise MoveRejected("inhuman_timing", "log is longer than the session", len(times) - 1)
 
 
+def _fast_log(moves: list[Any], min_interval_ms: int) -> list[str] | None:
+    """Return the directions of a well-formed, human-paced log, or None to check it slowly.
+
+    C-level passes over the whole log; anything unusual (a malformed move, a
+    time out of order or too fast) goes to ``parse_moves``/``check_timing``,
+    which name the offending move.
+    """
+    try:
+        directions = list(map(itemgetter("d"), moves))
+        times = list(map(itemgetter("t"), moves))
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if not set(directions) <= _DIRECTION_SET or not set(map(type, times)) <= {int}:
+        return None
+    if times and (times[0] < 0 or min(map(sub, times[1:], times), default=min_interval_ms)
+                  < max(min_interval_ms, 0)):
+        return None
+    return directions
+
+
 def replay(seed: int, params: dict[str, Any], moves: list[Any],
            elapsed_ms: int | None = None) -> ReplayResult:
     """Replay ``moves`` from the seeded start and return the outcome.
 
     Raises MoveRejected: ``invalid_moves`` for a malformed move, a move that
     changes nothing or a move after game over; ``inhuman_timing`` for a log
-    whose times are not a human's.
+    whose times are not a human's. The moves are played through the line
+    tables of ``games.synthesis.lines``, which ``step`` specifies.
     """
-    parsed = parse_moves(moves)
-    check_timing([t for _, t in parsed], params["min_move_interval_ms"], elapsed_ms)
+    directions = _fast_log(moves, params["min_move_interval_ms"])
+    if directions is None:
+        parsed = parse_moves(moves)
+        check_timing([t for _, t in parsed], params["min_move_interval_ms"], elapsed_ms)
+        directions = [d for d, _ in parsed]
+    last_t = moves[-1]["t"] if moves else 0
+    if elapsed_ms is not None and moves and last_t > elapsed_ms + TIMING_SLACK_MS:
+        raise MoveRejected("inhuman_timing", "log is longer than the session", len(moves) - 1)
     prng = Prng(seed)
-    state = initial_state(prng, params)
-    for i, (d, _) in enumerate(parsed):
-        after = step(state, d, prng, params)
-        if after is None:
-            reason = "move after game over" if state["over"] else "move changes nothing"
-            raise MoveRejected("invalid_moves", reason, i)
-        state = after
-    return ReplayResult(
-        score=state["score"], moves=len(parsed), over=state["over"],
-        duration_ms=parsed[-1][1] if parsed else 0,
-        state={"board": state["board"], "score": state["score"]},
-    )
+    start = initial_state(prng, params)
+    wheres, highs = lines.spawn_draws(prng, len(directions), params["spawn_high_pct"])
+    board, over = lines.run(start["board"], directions, wheres, highs, params)
+    values = lines.tile_values(level_points(params))
+    # the opening spawns score nothing: count from the opening board
+    score = (lines.board_score(board, values, sum(highs))
+             - lines.board_score(start["board"], values, 0))
+    final = [list(row) for row in board]
+    return ReplayResult(score=score, moves=len(directions), over=over, duration_ms=last_t,
+                        state={"board": final, "score": score})
