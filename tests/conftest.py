@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from engine import create_app
 from engine.boards import live
+from engine.campaigns import cache
 from engine.config import normalize_database_url
 from engine.extensions import db
 from tests.support.servers import LiveServer
@@ -100,6 +101,7 @@ def _reset(app) -> None:
                 db.session.execute(text(f"DELETE FROM {name}"))
         db.session.commit()
     redis_lib.Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    cache.clear()  # ids start over with the tables: a cached campaign would be another's
 
 
 @pytest.fixture

@@ -80,7 +80,14 @@ def player_for_request(campaign: Campaign) -> Player:
     Raises ``SnapshotUser`` for a snapshot-mode visitor and
     ``NotAuthenticated`` when WeChat identity is required but missing.
     """
-    player = current_player(campaign.brand_id)
+    return player_or_new(campaign, current_player(campaign.brand_id))
+
+
+def player_or_new(campaign: Campaign, player: Player | None) -> Player:
+    """Return ``player`` (this browser's, already looked up) or a new anonymous one.
+
+    Raises as ``player_for_request`` does.
+    """
     if player is not None:
         return player
     if is_snapshot():

@@ -11,7 +11,7 @@ from engine.access.rate_limits import limited
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema, free_form
 from engine.boards import standings
 from engine.boards.periods import PERIODS
-from engine.campaigns import lifecycle, public_view
+from engine.campaigns import cache, lifecycle, public_view
 from engine.clock import isoformat
 from engine.play import sessions
 
@@ -150,8 +150,9 @@ class SessionsView(MethodView):
     @limited("session_start")
     def post(self, _body, slug):
         """Open a play session (403 not live, 429 no plays left today)."""
-        campaign = lifecycle.get_public_campaign(slug)
-        session = sessions.start_session(campaign, identity.player_for_request(campaign))
+        found, player = cache.public_campaign_and_player(slug)
+        campaign = found.campaign
+        session = sessions.start_session(campaign, identity.player_or_new(campaign, player))
         return {"session_id": session.id, "seed": session.seed,
                 "token": sessions.session_token(session),
                 "game": {"type": campaign.game_type, "params": campaign.game_params},

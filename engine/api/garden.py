@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.schemas import RewardSchema, free_form
-from engine.campaigns import lifecycle
+from engine.campaigns import cache, lifecycle
 from engine.play import state
 
 blp = Blueprint("garden", __name__, url_prefix="/api/v1/campaigns",
@@ -70,6 +70,7 @@ class GardenActionsView(MethodView):
     @limited("garden_action")
     def post(self, body, slug):
         """Do one action (429 with retry_after while cooling down, over the limit or tired)."""
-        campaign = lifecycle.get_public_campaign(slug)
-        return state.perform(campaign, identity.player_for_request(campaign), body["action"],
+        found, player = cache.public_campaign_and_player(slug)
+        campaign = found.campaign
+        return state.perform(campaign, identity.player_or_new(campaign, player), body["action"],
                               body["idempotency_key"])

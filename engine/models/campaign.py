@@ -44,6 +44,9 @@ class Campaign(db.Model):
     draw_config: Mapped[dict] = mapped_column(JSON, default=dict)
     # tag targeting: {"tag": <tag name>, "mode": "limit"|"recommend"} or None (everyone)
     audience: Mapped[dict | None] = mapped_column(JSON)
+    # raised by every change to the campaign or its reward rules: per-process caches
+    # compare it (engine.campaigns.cache)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

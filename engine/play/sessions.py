@@ -16,13 +16,15 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
-from sqlalchemy import update
+from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from engine import referral
 from engine.access import identity
 from engine.boards import live, standings
-from engine.campaigns import audience, lifecycle
+from engine.campaigns import audience, cache, lifecycle
+from engine.campaigns.cache import CachedCampaign
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
     AlreadyFinished,
@@ -36,7 +38,7 @@ from engine.errors import (
 )
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import Campaign, Player, PlaySession, Score
+from engine.models import Campaign, Player, PlaySession, Referral, Score
 from engine.play import answers, move_log
 from engine.rewards import awards, draws
 from games import MoveRejected, get_game_type
@@ -66,7 +68,11 @@ def session_token(play: PlaySession) -> str:
 
 
 def start_session(campaign: Campaign, player: Player) -> PlaySession:
-    """Open a play session, within the campaign's daily play limit."""
+    """Open a play session, within the campaign's daily play limit.
+
+    Two statements: the session (numbered and checked against the limit in one
+    insert) and its event. The returned session is detached: read it.
+    """
     lifecycle.ensure_live(campaign)
     if not get_game_type(campaign.game_type).replayed:
         raise NoSessions()
@@ -75,41 +81,71 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
     day = local_day(now, campaign.timezone).isoformat()
     ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])
     for _ in range(5):
-        used = lifecycle.plays_today(campaign, player, now)
-        if campaign.plays_per_day and used >= campaign.plays_per_day:
-            record_event("play_refused", brand_id=campaign.brand_id, campaign_id=campaign.id,
-                         player_id=player.id, reason="no_plays_left")
-            db.session.commit()
-            raise NoPlaysLeft(retry_after=lifecycle.seconds_to_local_midnight(campaign, now))
-        play = PlaySession(id=uuid.uuid4().hex, campaign_id=campaign.id, player_id=player.id,
-                           seed=secrets.randbits(32), game_params=campaign.game_params,
-                           status="open", day_key=day,
-                           play_no=used + 1, created_at=now, expires_at=now + ttl)
-        db.session.add(play)
-        record_event("play_started", brand_id=campaign.brand_id, campaign_id=campaign.id,
-                     player_id=player.id, session_id=play.id)
+        values = {"id": uuid.uuid4().hex, "campaign_id": campaign.id, "player_id": player.id,
+                  "seed": secrets.randbits(32), "game_params": campaign.game_params,
+                  "status": "open", "day_key": day, "created_at": now, "expires_at": now + ttl}
         try:
+            play_no = _insert_numbered(campaign, values)
+            if play_no is None:
+                record_event("play_refused", brand_id=campaign.brand_id,
+                             campaign_id=campaign.id, player_id=player.id,
+                             reason="no_plays_left")
+                db.session.commit()
+                raise NoPlaysLeft(
+                    retry_after=lifecycle.seconds_to_local_midnight(campaign, now))
+            record_event("play_started", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                         player_id=player.id, session_id=values["id"])
             db.session.commit()
-            return play
+            opened = PlaySession(**values, play_no=play_no)
+            make_transient_to_detached(opened)
+            return opened
         except IntegrityError:  # a concurrent start took this play number: count again
             db.session.rollback()
     raise NoPlaysLeft("请稍后再试", retry_after=1)
 
 
-def _load_session(session_id: str, token: str) -> tuple[PlaySession, Campaign]:
-    play = db.session.get(PlaySession, session_id)
-    if play is None:
+def _insert_numbered(campaign: Campaign, values: dict) -> int | None:
+    """Insert the session as the player's next play of the day; None past the daily limit."""
+    table = PlaySession.__table__
+    play_no = (select(func.count() + 1).select_from(table).where(
+        table.c.campaign_id == values["campaign_id"], table.c.player_id == values["player_id"],
+        table.c.day_key == values["day_key"]).scalar_subquery())
+    columns = [table.c[name] for name in values]
+    row = select(*(literal(values[c.name], c.type) for c in columns), play_no)
+    if campaign.plays_per_day:
+        row = row.where(play_no <= campaign.plays_per_day)
+    inserted = db.session.execute(
+        insert(table).from_select([*columns, table.c.play_no], row)
+        .returning(table.c.play_no)).first()
+    return inserted.play_no if inserted is not None else None
+
+
+def _load_session(session_id: str, token: str) -> tuple[PlaySession, CachedCampaign, bool]:
+    """Return the session, its campaign and whether the player's referral awaits a play.
+
+    One statement: the session with its campaign's version (the campaign itself
+    comes from the per-process cache) and the player's unverified referral.
+    """
+    row = db.session.execute(
+        select(PlaySession, Campaign.version, Referral.id)
+        .join(Campaign, Campaign.id == PlaySession.campaign_id)
+        .outerjoin(Referral, and_(Referral.campaign_id == PlaySession.campaign_id,
+                                  Referral.player_id == PlaySession.player_id,
+                                  Referral.verified_at.is_(None)))
+        .where(PlaySession.id == session_id)).first()
+    if row is None:
         raise NotFound("本局不存在")
+    play, version, unverified = row
     try:
         claims = _serializer().loads(token)
     except BadSignature:
         raise InvalidToken() from None
-    campaign = db.session.get(Campaign, play.campaign_id)
+    found = cache.cached(play.campaign_id, version)
     # the token and the browser's identity must both name the session's player
     if (claims != {"s": play.id, "p": play.player_id}
-            or identity.player_id_for(campaign.brand_id) != play.player_id):
+            or identity.player_id_for(found.campaign.brand_id) != play.player_id):
         raise InvalidToken()
-    return play, campaign
+    return play, found, unverified is not None
 
 
 def _close(play: PlaySession, status: str, **values) -> bool:
@@ -148,8 +184,11 @@ def finish_session(session_id: str, token: str, moves: list,
     """Replay ``moves``, store the server's score once, and rank it.
 
     The identical body again gets the first answer (a retry after a lost answer).
+    The common case (no reward won) sends five statements: the session with its
+    campaign's version, the close, the score, the event and the draw credit.
     """
-    play, campaign = _load_session(session_id, token)
+    play, found, referral_pending = _load_session(session_id, token)
+    campaign = found.campaign
     digest = answers.body_digest(token, moves, client_score)
     if play.status != "open":
         return answers.answer_again(campaign, play, digest, FinishResult)
@@ -164,7 +203,8 @@ def finish_session(session_id: str, token: str, moves: list,
         return answers.answer_again(campaign, play, digest, FinishResult)
     # rewards share the score's transaction: both land, or neither does
     rewards = awards.award_for_score(campaign, play.player_id, score.score,
-                                     standings.is_ascending(campaign))
+                                     standings.is_ascending(campaign),
+                                     rules=found.rules_for("score"))
     db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
                          score=score.score, moves=score.moves, duration_ms=score.duration_ms,
                          rewards=rewards, created_at=now,
@@ -175,7 +215,9 @@ def finish_session(session_id: str, token: str, moves: list,
                  player_id=play.player_id, session_id=play.id, score=score.score,
                  moves=score.moves, duration_ms=score.duration_ms)
     draws.credit_for_play(campaign, play.player_id, play.id)
-    referral.verified_play(campaign, play.player_id, "play")
+    if referral_pending:
+        referral.verified_play(campaign, play.player_id, "play")
+    db.session.expunge(play)  # read after the commit without loading it again
     db.session.commit()
     ranked = standings.submit_score(campaign, play.player_id, score.score, now)
     live.score_changed(campaign, play.player_id, ranked)

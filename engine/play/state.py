@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
@@ -33,7 +33,7 @@ from engine.errors import (
 )
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import Campaign, GameAction, GameState, Player
+from engine.models import Campaign, GameAction, GameState, Player, Referral
 from engine.rewards import awards
 from games import ActionRefused, GameType, Moment, get_game_type
 
@@ -62,27 +62,40 @@ def _params(campaign: Campaign) -> dict:
     return campaign.game_params or {}
 
 
-def _row(campaign: Campaign, player_id: int, lock: bool = False) -> GameState | None:
-    query = select(GameState).where(GameState.campaign_id == campaign.id,
-                                    GameState.player_id == player_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.scalar(query)
+def _row(campaign: Campaign, player_id: int) -> GameState | None:
+    return db.session.scalar(select(GameState).where(GameState.campaign_id == campaign.id,
+                                                     GameState.player_id == player_id))
 
 
-def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetime) -> GameState:
-    """Return the player's state row, locked, creating it with a fresh state if missing."""
-    row = _row(campaign, player_id, lock=True)
-    if row is not None:
-        return row
-    try:
-        with db.session.begin_nested():
-            state = game.new_player_state(_params(campaign), moment(campaign, now))
-            db.session.add(GameState(campaign_id=campaign.id, player_id=player_id, state=state,
-                                     version=1, created_at=now, updated_at=now))
-    except IntegrityError:  # created concurrently: use that one
-        pass
-    return _row(campaign, player_id, lock=True)
+def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetime,
+                key: str = "") -> tuple[GameState, GameAction | None, bool]:
+    """Return the player's state row locked (created if missing), the action done under
+    ``key`` if any, and whether the player's referral awaits a first play.
+
+    One statement when the row exists: the row, the stored action and the
+    referral come together.
+    """
+    query = (select(GameState, GameAction, Referral.id)
+             .outerjoin(GameAction, and_(GameAction.game_state_id == GameState.id,
+                                         GameAction.idempotency_key == key))
+             .outerjoin(Referral, and_(Referral.campaign_id == GameState.campaign_id,
+                                       Referral.player_id == GameState.player_id,
+                                       Referral.verified_at.is_(None)))
+             .where(GameState.campaign_id == campaign.id, GameState.player_id == player_id)
+             .with_for_update(of=GameState).execution_options(populate_existing=True))
+    found = db.session.execute(query).first()
+    if found is None:
+        try:
+            with db.session.begin_nested():
+                state = game.new_player_state(_params(campaign), moment(campaign, now))
+                db.session.add(GameState(campaign_id=campaign.id, player_id=player_id,
+                                         state=state, version=1, created_at=now,
+                                         updated_at=now))
+        except IntegrityError:  # created concurrently: use that one
+            pass
+        found = db.session.execute(query).first()
+    row, done, pending = found
+    return row, done, pending is not None
 
 
 def _save(row: GameState, state: dict, now: datetime, reached: bool) -> bool:
@@ -137,7 +150,7 @@ def _reached(campaign: Campaign, game: GameType, before: dict, after: dict) -> b
 
 
 def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, action: str,
-           key: str, now: datetime) -> dict | None:
+           key: str, now: datetime, referral_pending: bool = False) -> dict | None:
     """Apply ``action`` to the locked state; return the answer, or None on a lost race."""
     before = row.state
     try:
@@ -148,7 +161,8 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     reached = _reached(campaign, game, before, state)
     if not _save(row, state, now, reached):
         return None
-    first = db.session.scalar(select(GameAction.id).where(
+    # a referred player's first action is their verified play (no referral: nothing to ask)
+    first = referral_pending and db.session.scalar(select(GameAction.id).where(
         GameAction.game_state_id == row.id, GameAction.action != FRIEND_BOOST).limit(1)) is None
     rewards = awards.award_for_goal(campaign, player.id) if reached else []
     record_event(ACTION_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
@@ -166,9 +180,8 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     return answer
 
 
-def _stored(row: GameState, key: str, action: str) -> dict | None:
-    done = db.session.scalar(select(GameAction).where(GameAction.game_state_id == row.id,
-                                                      GameAction.idempotency_key == key))
+def _stored(done: GameAction | None, action: str) -> dict | None:
+    """Return the answer stored under the request's key, if the action was done before."""
     if done is None:
         return None
     if done.action != action:
@@ -187,14 +200,14 @@ def perform(campaign: Campaign, player: Player, action: str, idempotency_key: st
     audience.ensure_in_audience(campaign, player)
     game = _game(campaign)
     for _ in range(ATTEMPTS):
-        row = _locked_row(campaign, game, player.id, utcnow())
+        row, done, pending = _locked_row(campaign, game, player.id, utcnow(), idempotency_key)
         now = utcnow()  # read once the row is ours: the previous holder acted earlier
         try:
-            stored = _stored(row, idempotency_key, action)
+            stored = _stored(done, action)
             if stored is not None:
                 db.session.rollback()
                 return stored
-            answer = _apply(campaign, game, row, player, action, idempotency_key, now)
+            answer = _apply(campaign, game, row, player, action, idempotency_key, now, pending)
         except IntegrityError:  # the same key, applied concurrently: answer as it did
             answer = None
         except Exception:
@@ -215,7 +228,7 @@ def boost_from_friend(campaign: Campaign, referrer_id: int, friend_id: int,
     referrer's (a child before its ancestor), so lock order follows the forest.
     """
     game, now = _game(campaign), now or utcnow()
-    row = _locked_row(campaign, game, referrer_id, now)
+    row = _locked_row(campaign, game, referrer_id, now)[0]
     boosted = game.apply_friend_boost(row.state, _params(campaign), friend_id,
                                       moment(campaign, now))
     if boosted is None:

@@ -43,11 +43,17 @@ def _reached(score: int, threshold: int, ascending: bool) -> bool:
 
 
 def award_for_score(campaign: Campaign, player_id: int, score: int,
-                    ascending: bool = False) -> list[dict]:
-    """Issue every score-threshold coupon the score reaches, once per player."""
-    rules = db.session.scalars(select(RewardRule).where(
-        RewardRule.campaign_id == campaign.id, RewardRule.trigger == "score")
-        .order_by(RewardRule.id))
+                    ascending: bool = False, rules: list[RewardRule] | None = None) -> list[dict]:
+    """Issue every score-threshold coupon the score reaches, once per player.
+
+    ``rules`` are the campaign's score rules when the caller has them (the
+    campaign cache): they are checked in memory, and SQL is only touched when
+    one is reached.
+    """
+    if rules is None:
+        rules = db.session.scalars(select(RewardRule).where(
+            RewardRule.campaign_id == campaign.id, RewardRule.trigger == "score")
+            .order_by(RewardRule.id))
     rewards = []
     for rule in rules:
         if rule.threshold is None or not _reached(score, rule.threshold, ascending):

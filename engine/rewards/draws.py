@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from engine.campaigns import lifecycle
@@ -85,22 +86,27 @@ def draws_left(campaign: Campaign, player_id: int | None) -> int:
 
 
 def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: str) -> bool:
-    """Give one extra draw for ``source_key`` once; return whether it was new."""
+    """Give one extra draw for ``source_key`` once; return whether it was new.
+
+    One statement: an insert that does nothing when the key was granted before
+    or, for play credits, when today's cap is reached.
+    """
     day = _today(campaign)
+    values = {"campaign_id": campaign.id, "player_id": player_id, "source": source,
+              "source_key": source_key, "day_key": day, "created_at": utcnow()}
+    columns = [DrawCredit.__table__.c[name] for name in values]
+    row = select(*(literal(values[c.name], c.type) for c in columns))
     if source == "play":
-        cfg = draw_config(campaign)
-        today = db.session.scalar(select(func.count()).select_from(DrawCredit).where(
+        today = (select(func.count()).select_from(DrawCredit).where(
             DrawCredit.campaign_id == campaign.id, DrawCredit.player_id == player_id,
-            DrawCredit.source == "play", DrawCredit.day_key == day)) or 0
-        if today >= cfg["max_play_credits_per_day"]:
-            return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(DrawCredit(campaign_id=campaign.id, player_id=player_id,
-                                      source=source, source_key=source_key, day_key=day))
-    except IntegrityError:
-        return False
-    return True
+            DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
+        row = row.where(today < draw_config(campaign)["max_play_credits_per_day"])
+    else:
+        row = row.where(literal(True))  # SQLite parses ON CONFLICT after a WHERE only
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(DrawCredit).from_select(columns, row)
+                 .on_conflict_do_nothing())
+    return db.session.execute(statement).rowcount == 1
 
 
 def credit_for_play(campaign: Campaign, player_id: int, session_id: str) -> int:

@@ -1,0 +1,27 @@
+"""campaign version: raised by every change to a campaign or its reward rules
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-23 19:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False,
+                                      server_default='1'))
+
+
+def downgrade():
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_column('version')
