@@ -8,12 +8,15 @@ are the common case: no reward won, no referral to verify.
 from __future__ import annotations
 
 from engine.extensions import db
-from tests.engine.test_garden import PARAMS as NURTURE
 from tests.factories import make_campaign
 from tests.support.play import auto_moves
 from tests.support.statements import counted
 
 FAST = {"min_move_interval_ms": 0}
+# one action without cooldown, so the counted tap is never refused
+NURTURE = {"stages": [{"name": "种子", "threshold": 0}, {"name": "结果", "threshold": 1000}],
+           "actions": [{"key": "sun", "name": "晒太阳", "growth": 1, "energy": 0,
+                        "cooldown_s": 0, "daily_limit": 100}]}
 FINISH_BUDGET = 6
 START_BUDGET = 4
 ACTION_BUDGET = 5
