@@ -40,8 +40,13 @@ def leaderboard_pattern(campaign_id: int) -> str:
 
 
 def live_pending(campaign_id: int, period: str) -> str:
-    """Return the flag that coalesces leaderboard pushes of one room."""
+    """Return the flag that marks a room's push window (a push went out within it)."""
     return f"{_campaign(campaign_id)}:live:pending:{period}"
+
+
+def live_trailing(campaign_id: int, period: str) -> str:
+    """Return the flag that says a room's trailing push is already scheduled."""
+    return f"{_campaign(campaign_id)}:live:trailing:{period}"
 
 
 def live_version(campaign_id: int, period: str) -> str:

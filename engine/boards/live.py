@@ -1,12 +1,13 @@
 """Live push over Socket.IO: the only module that emits events.
 
 Namespace ``/live``: a client ``join``s a campaign's room for one period and
-receives ``leaderboard`` pushes (coalesced: a burst of score updates becomes
-at most one push per room per interval) and its own ``my_rank``. Emits use
-the context-free ``socketio.emit(..., to=room)``; with a Redis message queue
-a push from any process reaches clients connected to any other. Every event
-body is dumped with its one schema in ``engine.api.schemas`` (``LIVE_EVENTS``),
-the same shapes the OpenAPI document lists.
+receives ``leaderboard`` pushes (the first change in a quiet room at once, a
+burst after it coalesced into one trailing push per interval) and its own
+``my_rank``. Emits use the context-free ``socketio.emit(..., to=room)``; with
+a Redis message queue a push from any process reaches clients connected to
+any other. Every event body is dumped with its one schema in
+``engine.api.schemas`` (``LIVE_EVENTS``), the same shapes the OpenAPI
+document lists.
 """
 
 from __future__ import annotations
@@ -71,19 +72,43 @@ def score_changed(campaign: Campaign, player_id: int,
     _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
 
 
+# KEYS: the room's window, its trailing-push flag. ARGV: window ms, flag's safety ms.
+# Returns -1: the room was quiet, push now (the window opens); n >= 0: the first change
+# of an open window, push in n ms (when it closes); -2: a trailing push is already due.
+_ARRANGE = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then return -1 end
+if redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[2]) then
+  return math.max(redis.call('PTTL', KEYS[1]), 0)
+end
+return -2
+"""
+
+
 def _schedule_pushes(campaign: Campaign, periods: list[str]) -> None:
+    """Push each changed board at once if its room was quiet, else once when the window ends.
+
+    The first change in a quiet room goes out immediately and opens a window
+    of ``LIVE_PUSH_INTERVAL_MS``; every later change inside it rides on one
+    trailing push at its end, which opens the next window. The keys are in
+    Redis, so the rule holds across processes.
+    """
     if not periods:
         return
-    interval_ms = current_app.config["LIVE_PUSH_INTERVAL_MS"]
-    # the first change of an interval schedules the push; later ones ride along
+    interval_ms = max(current_app.config["LIVE_PUSH_INTERVAL_MS"], 1)
+    arrange = redis_store.r.register_script(_ARRANGE)
+    app = current_app._get_current_object()
     pipe = redis_store.r.pipeline(transaction=False)
     for period in periods:
-        pipe.set(keys.live_pending(campaign.id, period), 1, nx=True, px=max(interval_ms, 1))
-    app = current_app._get_current_object()
-    for period, first in zip(periods, pipe.execute(), strict=True):
-        if first:
-            _pending.add(socketio.start_background_task(_push_later, app, campaign.id, period,
-                                                        interval_ms / 1000))
+        arrange(keys=[keys.live_pending(campaign.id, period),
+                      keys.live_trailing(campaign.id, period)],
+                args=[interval_ms, 20 * interval_ms], client=pipe)
+    for period, wait_ms in zip(periods, pipe.execute(), strict=True):
+        if wait_ms == -1:
+            _pending.add(socketio.start_background_task(_push_later, app, campaign.id,
+                                                        period, 0.0, False))
+        elif wait_ms >= 0:
+            _pending.add(socketio.start_background_task(_push_later, app, campaign.id,
+                                                        period, wait_ms / 1000, True))
 
 
 def drain(timeout: float = 5.0) -> None:
@@ -93,10 +118,17 @@ def drain(timeout: float = 5.0) -> None:
         _pending.discard(task)
 
 
-def _push_later(app, campaign_id: int, period: str, delay_s: float) -> None:
-    time.sleep(delay_s)
+def _push_later(app, campaign_id: int, period: str, delay_s: float, trailing: bool) -> None:
+    if delay_s:
+        time.sleep(delay_s)
     with app.app_context():
         try:
+            if trailing:  # changes from now on wait for the window this push opens
+                interval_ms = max(app.config["LIVE_PUSH_INTERVAL_MS"], 1)
+                pipe = redis_store.r.pipeline(transaction=False)
+                pipe.delete(keys.live_trailing(campaign_id, period))
+                pipe.set(keys.live_pending(campaign_id, period), 1, px=interval_ms)
+                pipe.execute()
             push_board(db.session.get(Campaign, campaign_id), period)
         except Exception:  # a failed push must not kill the worker; the next change retries
             log.exception("leaderboard push failed for campaign %s", campaign_id)

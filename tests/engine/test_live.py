@@ -216,9 +216,34 @@ def test_a_burst_of_scores_is_coalesced(app, app_config, closing):
 
     versions = [first["version"]] + [p["version"] for p in pushes]
     assert versions == sorted(set(versions)), versions
-    assert burst_s < 0.9, f"finishing 10 games took {burst_s:.2f}s: not a burst"
-    # at most one push per 300 ms interval the burst spans, plus one straddling its end
+    # the leading push, then at most one per 300 ms interval the burst spans, plus one
+    # straddling its end (a loaded machine stretches the burst, not the rule)
     assert len(pushes) <= int(burst_s / 0.3) + 2, (len(pushes), burst_s)
+    if burst_s < 0.6:
+        assert len(pushes) < len(players), (len(pushes), burst_s)
+
+
+def test_a_quiet_room_gets_the_first_change_at_once_and_a_burst_one_trailing_push(
+        app, app_config, closing):
+    campaign = make_campaign(game_params=FAST)
+    server = live_server_with(closing, server_env(app_config, LIVE_PUSH_INTERVAL_MS=3000))
+    watcher = viewer(closing, server.url, campaign.slug)
+    watcher.join({"campaign": campaign.slug, "period": "all"})
+    watcher.next("leaderboard")
+    first, second, third = (closing(HttpPlayer(server.url)) for _ in range(3))
+    opened = [p.open(campaign.slug) for p in (first, second, third)]
+
+    sent = time.monotonic()
+    lead = first.finish(opened[0])
+    pushed, _ = watcher.until("leaderboard", has_player(player_of(lead["session_id"])))
+    assert time.monotonic() - sent < 2.0  # not held for the 3 s window
+    others = [second.finish(opened[1]), third.finish(opened[2])]
+    ids = {player_of(d["session_id"]) for d in others}
+    trailing = watcher.next("leaderboard", timeout=WAIT_S)
+    # one trailing push carries both later scores, after the window closed
+    assert ids <= {e["player"]["id"] for e in trailing["entries"]}
+    assert time.monotonic() - sent >= 2.9
+    assert trailing["version"] == pushed["version"] + 1
 
 
 def test_my_rank_reaches_only_the_players_own_sockets(app, live_server, closing):
