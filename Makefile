@@ -35,6 +35,8 @@ lint: setup
 test: lint
 	$(NODE) --test tests/js/
 	$(BIN)/pytest
+	# boards, rate limits and rebuilds again, on a private 3-master Redis Cluster
+	HUDONG_TEST_CLUSTER=1 $(BIN)/pytest -q -m cluster
 
 bench: setup
 	$(BIN)/python -m bench

@@ -48,13 +48,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                      render_as_batch=True, compare_type=True)
     redis_store.init_app(app)
     if not app.config["RATELIMIT_STORAGE_URI"]:
-        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(redis_store.url)
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(redis_store.url,
+                                                                   redis_store.cluster)
     limiter.init_app(app)
     rate_limits.init_app(app)
     api.init_app(app)
     # built here rather than from a URL: Flask-SocketIO only maps redis:// itself,
-    # and the embedded Redis listens on a unix socket
-    queue = RedisManager(redis_store.url, channel=app.config["LIVE_CHANNEL"])
+    # and the embedded Redis listens on a unix socket; never a cluster (see redis_store)
+    queue = RedisManager(redis_store.queue_url, channel=app.config["LIVE_CHANNEL"])
     socketio.init_app(app, client_manager=queue, async_mode=_socketio_async_mode())
 
     from engine.routes import register

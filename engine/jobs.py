@@ -1,4 +1,4 @@
-"""Background jobs on rq, sharing the app's Redis: the queue and its jobs.
+"""Background jobs on rq, on the app's plain Redis (never a cluster): the queue and its jobs.
 
 Run a worker with ``flask jobs worker``; it runs jobs in-process (no fork)
 inside the app context and, with its scheduler, the hourly period close.
@@ -21,8 +21,8 @@ CLOSE_JOB_ID = "close-periods"
 
 
 def connection() -> redis.Redis:
-    """Return a bytes-mode client on the app's Redis (rq stores pickles)."""
-    return redis.Redis.from_url(redis_store.url)
+    """Return a bytes-mode client on the queue's plain Redis (rq stores pickles)."""
+    return redis.Redis.from_url(redis_store.queue_url)
 
 
 def queue() -> Queue:

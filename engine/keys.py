@@ -17,6 +17,11 @@ def _campaign(campaign_id: int) -> str:
     return f"{PREFIX}:{{c{campaign_id}}}"
 
 
+def campaign_tag(campaign_id: int) -> str:
+    """Return a key in the slot of every key of the campaign (for routing on a cluster)."""
+    return _campaign(campaign_id)
+
+
 def leaderboard(campaign_id: int, period: str, period_key: str) -> str:
     """Return the sorted set of one leaderboard bucket.
 

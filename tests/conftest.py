@@ -14,6 +14,7 @@ import shutil
 import pytest
 import redis as redis_lib
 from flask_migrate import upgrade
+from redis.cluster import RedisCluster
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -22,6 +23,7 @@ from engine.boards import live
 from engine.campaigns import cache
 from engine.config import normalize_database_url
 from engine.extensions import db
+from tests.support.redis_cluster import LocalCluster
 from tests.support.servers import LiveServer
 
 TEST_SECRET = "test-secret-key-not-for-production"
@@ -55,6 +57,21 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cluster_url(tmp_path_factory):
+    """Start a private 3-master Redis Cluster when HUDONG_TEST_CLUSTER=1, else None.
+
+    With it, REDIS_URL of the app is the cluster (leaderboards, rate limits,
+    caches) and the plain Redis above keeps the queues (QUEUE_REDIS_URL).
+    """
+    if os.environ.get("HUDONG_TEST_CLUSTER") != "1":
+        yield None
+        return
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster")).start()
+    yield cluster.url
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
 def is_postgres(database_url) -> bool:
     return database_url.startswith("postgresql")
 
@@ -70,9 +87,10 @@ def postgres_only(is_postgres):
 
 
 @pytest.fixture(scope="session")
-def app_config(database_url, redis_url) -> dict:
+def app_config(database_url, redis_url, cluster_url) -> dict:
     config = {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
-              "REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": "",
+              "REDIS_URL": cluster_url or redis_url, "REDIS_CLUSTER": bool(cluster_url),
+              "QUEUE_REDIS_URL": redis_url, "LIVE_PUSH_INTERVAL_MS": 50, "WECHAT_APPID": "",
               # a channel of our own: pub/sub ignores the Redis database number
               "LIVE_CHANNEL": f"hudong-test-{os.getpid()}"}
     if database_url.startswith("postgresql"):
@@ -100,7 +118,9 @@ def _reset(app) -> None:
             for name in tables:
                 db.session.execute(text(f"DELETE FROM {name}"))
         db.session.commit()
-    redis_lib.Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    redis_lib.Redis.from_url(app.config["QUEUE_REDIS_URL"]).flushdb()
+    if app.config["REDIS_CLUSTER"]:
+        RedisCluster.from_url(app.config["REDIS_URL"]).flushdb(target_nodes="primaries")
     cache.clear()  # ids start over with the tables: a cached campaign would be another's
 
 
@@ -155,6 +175,8 @@ def server_env(app_config: dict, **extra) -> dict[str, str]:
     """Return the environment a live server process needs to share our stores."""
     env = {"DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": app_config["REDIS_URL"], "SECRET_KEY": TEST_SECRET,
+           "REDIS_CLUSTER": "1" if app_config["REDIS_CLUSTER"] else "",
+           "QUEUE_REDIS_URL": app_config["QUEUE_REDIS_URL"],
            "LIVE_PUSH_INTERVAL_MS": str(app_config["LIVE_PUSH_INTERVAL_MS"]),
            "LIVE_CHANNEL": app_config["LIVE_CHANNEL"],
            "HUDONG_ENV": "test"}

@@ -97,7 +97,7 @@ def _schedule_pushes(campaign: Campaign, periods: list[str]) -> None:
     interval_ms = max(current_app.config["LIVE_PUSH_INTERVAL_MS"], 1)
     arrange = redis_store.r.register_script(_ARRANGE)
     app = current_app._get_current_object()
-    pipe = redis_store.r.pipeline(transaction=False)
+    pipe = redis_store.campaign_pipeline(campaign.id)
     for period in periods:
         arrange(keys=[keys.live_pending(campaign.id, period),
                       keys.live_trailing(campaign.id, period)],
@@ -125,7 +125,7 @@ def _push_later(app, campaign_id: int, period: str, delay_s: float, trailing: bo
         try:
             if trailing:  # changes from now on wait for the window this push opens
                 interval_ms = max(app.config["LIVE_PUSH_INTERVAL_MS"], 1)
-                pipe = redis_store.r.pipeline(transaction=False)
+                pipe = redis_store.campaign_pipeline(campaign_id)
                 pipe.delete(keys.live_trailing(campaign_id, period))
                 pipe.set(keys.live_pending(campaign_id, period), 1, px=interval_ms)
                 pipe.execute()

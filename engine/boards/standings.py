@@ -45,7 +45,7 @@ def submit_score(campaign: Campaign, player_id: int, score: int,
     """Put a score on every period's board in one round trip; return each outcome."""
     boards = boards_at(campaign, reached_at)
     reached_ms = to_ms(reached_at)
-    pipe = redis_store.r.pipeline(transaction=False)
+    pipe = redis_store.campaign_pipeline(campaign.id)
     for board in boards.values():
         leaderboard.rank_member(board, player_id, score, reached_ms, pipe=pipe)
     return {period: leaderboard.parse_ranked(raw)
@@ -114,7 +114,7 @@ def rebuild_standings(campaign: Campaign,
              .order_by(Score.created_at, Score.id)
              .execution_options(yield_per=_BATCH))
     done = 0
-    pipe = redis_store.r.pipeline(transaction=False)
+    pipe = redis_store.campaign_pipeline(campaign.id)
     for player_id, score, created_at in db.session.execute(query):
         for period in PERIODS:
             board = leaderboard.board_for(campaign.id, period, created_at, campaign.timezone,

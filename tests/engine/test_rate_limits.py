@@ -8,6 +8,9 @@ from engine import create_app
 from engine.config import RATE_LIMITS, limiter_storage_uri, rate_limits
 from tests.factories import make_campaign
 
+# these run again on a Redis Cluster in CI (HUDONG_TEST_CLUSTER=1 pytest -m cluster)
+pytestmark = pytest.mark.cluster
+
 
 @pytest.fixture
 def tight_app(app_config, migrated, app):
