@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from bench import (
     baseline,
     claims,
@@ -37,6 +39,8 @@ from engine import create_app
 from engine.extensions import db
 
 LOG_PATH = LOG_DIR / "bench.log"
+# games played ahead per closed-loop client: more than a saturated run sends
+CLOSED_GAMES_PER_CLIENT = 45
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,30 +54,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def http_rows(ours: LoadResult, base: LoadResult) -> list[Row]:
-    """Return the finish rows, each against the baseline, and the baseline's own rows."""
-    figures = [("req/s", "req/s", lambda r, n: r.rate(n)),
-               ("p50", "ms", lambda r, n: r.percentile_ms(n, 50)),
-               ("p99", "ms", lambda r, n: r.percentile_ms(n, 99))]
-    rows = [Row(f"finish {label} (HTTP, gunicorn gevent)", get(ours, "finish"), unit,
-                get(base, "score"), "baseline") for label, unit, get in figures]
-    rows.append(Row("finish+start non-2xx answers", ours.failures(),
-                    f"of {ours.total():,} calls"))
-    rows += [Row(f"baseline {label} (Flask+Redis ZADD/ZREVRANK)", get(base, "score"), unit)
-             for label, unit, get in figures]
+def http_rows(closed: finish.FinishRun, opened: finish.FinishRun, open_rate: float,
+              base: LoadResult, games: list[finish.Game]) -> list[Row]:
+    """Return the finish rows, each against the baseline or its target, and the baseline's."""
+    rate = base.rate("score")
+    moves = np.array([g.moves for g in games])
+    label = (f"HTTP, gunicorn gevent, {len(games):,} honest 5x5 games "
+             f"{moves.min()}-{moves.max()} moves, median {np.median(moves):.0f}")
+    base_cpu = 1000 * base.server_cpu_s / base.total() if base.total() else float("nan")
+    rows = [
+        Row(f"finish req/s ({label}; closed loop)", closed.rate(), "req/s", rate, "baseline"),
+        Row("finish p50 (closed loop)", closed.percentile_ms(50), "ms",
+            base.percentile_ms("score", 50), "baseline"),
+        Row("finish p99 (closed loop)", closed.percentile_ms(99), "ms",
+            base.percentile_ms("score", 99), "baseline"),
+        Row(f"finish p99 open loop (Poisson {open_rate:.0f}/s = 0.25x baseline; "
+            f"{opened.rate():.0f}/s answered)", opened.percentile_ms(99), "ms", 100, "target"),
+        Row("finish SQL statements/request (server count)",
+            closed.statements_per_request(), "statements", 6, "budget"),
+        Row("finish server CPU/request (closed loop window)", closed.cpu_ms_per_request(),
+            "ms", base_cpu, "baseline"),
+        Row("finish non-2xx answers", closed.failures() + opened.failures(),
+            f"of {len(closed.statuses) + len(opened.statuses):,} measured finishes"),
+    ]
+    figures = [("req/s", "req/s", lambda r: r.rate("score")),
+               ("p50", "ms", lambda r: r.percentile_ms("score", 50)),
+               ("p99", "ms", lambda r: r.percentile_ms("score", 99))]
+    rows += [Row(f"baseline {name} (Flask+Redis ZADD/ZREVRANK)", get(base), unit)
+             for name, unit, get in figures]
+    rows.append(Row("baseline server CPU/request", base_cpu, "ms"))
     rows.append(Row("baseline non-2xx answers", base.failures(), f"of {base.total():,} calls"))
     return rows
 
 
-def cpu_rows(ours: LoadResult, base: LoadResult) -> list[Row]:
-    """Return how busy each side was, to show which one bounds the figures."""
-    return [
-        Row("server CPU, finish run (gunicorn master+worker)", ours.cpu_pct(ours.server_cpu_s),
-            "% of one core", base.cpu_pct(base.server_cpu_s), "baseline run"),
-        Row(f"load generator CPU, finish run ({ours.clients} threads)",
-            ours.cpu_pct(ours.client_cpu_s), "% of one core",
-            base.cpu_pct(base.client_cpu_s), "baseline run"),
-    ]
+def cpu_rows(closed: finish.FinishRun, base: LoadResult) -> list[Row]:
+    """Return how busy the server was, to show which side bounds the figures."""
+    busy = 100 * closed.server_cpu_s / closed.window_s if closed.window_s else float("nan")
+    return [Row("server CPU, finish run (gunicorn master+worker)", busy, "% of one core",
+                base.cpu_pct(base.server_cpu_s), "baseline run")]
 
 
 def with_server_cpu(server: Gunicorn, measure: Callable[[], LoadResult]) -> LoadResult:
@@ -88,19 +106,22 @@ def other_rows(speed: replay.ReplaySpeed, page: page_weight.PageWeight) -> list[
     """Return the replay-speed and page-weight rows."""
     return [
         Row(f"replay speed (6x6, {speed.logs} logs, {speed.mean_moves:.0f} moves avg)",
-            speed.moves_per_s, "moves/s"),
+            speed.moves_per_s, "moves/s", 500_000, "target"),
         Row(f"bytes gzipped to first play (/c/{DEMO_SLUG}, {len(page.assets)} files)",
             page.kb, "KB", page_weight.BUDGET_KB, "budget"),
     ]
 
 
-def game_rows(race: racing_replay.RaceSpeed, taps: LoadResult, clients: int) -> list[Row]:
+def game_rows(race: racing_replay.RaceSpeed, taps: LoadResult, clients: int,
+              base: LoadResult) -> list[Row]:
     """Return the racing replay and nurture action rows."""
     label = f"nurture actions (HTTP, {clients} players tapping)"
+    cpu_ms = 1000 * taps.server_cpu_s / taps.total() if taps.total() else float("nan")
     return [
         Row(f"racing replay speed ({race.races} races, {race.mean_ticks:,.0f} ticks avg)",
-            race.ticks_per_s, "ticks/s"),
-        Row(f"{label}", taps.rate("action"), "actions/s"),
+            race.ticks_per_s, "ticks/s", 500_000, "target"),
+        Row(f"{label}", taps.rate("action"), "actions/s", base.rate("score"), "baseline"),
+        Row("nurture server CPU/request (whole run)", cpu_ms, "ms"),
         Row(f"{label} p50", taps.percentile_ms("action", 50), "ms"),
         Row(f"{label} p99", taps.percentile_ms("action", 99), "ms"),
         Row("nurture non-2xx answers", taps.failures(), f"of {taps.total():,} calls"),
@@ -125,13 +146,18 @@ def redis_rows(stores: Stores) -> list[Row]:
     return leaderboard_peers.rows(peers) + sql_rank.rows(rank)
 
 
-def measure_claims(stores: Stores) -> claims.ClaimResult | None:
-    """Claim a coupon batch dry on PostgreSQL; None when no PostgreSQL answers."""
+def measure_claims(stores: Stores) -> tuple[claims.ClaimResult | None, float]:
+    """Claim a coupon batch dry on PostgreSQL; None when no PostgreSQL answers.
+
+    Returns the result and the server's CPU seconds over the run.
+    """
     on_postgres = claims.claim_stores(stores, LOG_PATH)
     if on_postgres is None:
-        return None
+        return None, 0.0
     with Gunicorn("wsgi:app", on_postgres.server_env(), "bench-claims.log") as app:
-        return claims.measure(app.url, on_postgres)
+        before = app.cpu_seconds()
+        result = claims.measure(app.url, on_postgres)
+        return result, app.cpu_seconds() - before
 
 
 def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
@@ -139,22 +165,29 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     speed, race = replay.measure(), racing_replay.measure()
     env = stores.server_env()
     nurture_actions.seed_campaign(stores.app_config())
-    with Gunicorn("wsgi:app", env, "bench-app.log") as app:
-        ours = with_server_cpu(app, lambda: finish.measure(
-            app.url, BENCH_SLUG, args.clients, args.warmup, args.seconds))
-        page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
-        taps = nurture_actions.measure(app.url, args.clients, args.warmup, args.seconds)
     with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
         base = with_server_cpu(base_app, lambda: baseline.measure(
             base_app.url, args.clients, args.warmup, args.seconds))
+    open_rate = 0.25 * base.rate("score")
+    closed_n = args.clients * CLOSED_GAMES_PER_CLIENT
+    with Gunicorn("wsgi:app", env, "bench-app.log") as app:
+        games = finish.prepare(app.url, BENCH_SLUG,
+                               closed_n + max(int(open_rate * args.seconds), 1))
+        closed = finish.closed_loop(games[:closed_n], args.clients, args.warmup, args.seconds,
+                                    app.cpu_seconds)
+        opened = finish.open_loop(games[closed_n:], open_rate, app.cpu_seconds)
+        page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
+        taps = with_server_cpu(app, lambda: nurture_actions.measure(
+            app.url, args.clients, args.warmup, args.seconds))
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
-    claimed = measure_claims(stores)
-    rows = (http_rows(ours, base) + cpu_rows(ours, base) + other_rows(speed, page)
-            + game_rows(race, taps, args.clients)
-            + live_latency.rows(live) + more + claims.rows(claimed))
-    failures = (ours.failures() + base.failures() + taps.failures() + live.failed_submits()
-                + claims.failures(claimed))
+    claimed, claim_cpu_s = measure_claims(stores)
+    rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
+            + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
+            + live_latency.rows(live) + more
+            + claims.rows(claimed, base.rate("score"), claim_cpu_s))
+    failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
+                + live.failed_submits() + claims.failures(claimed))
     return rows, failures
 
 

@@ -205,15 +205,20 @@ def _error_code(body: dict) -> str | None:
     return error.get("code") if isinstance(error, dict) else None
 
 
-def rows(result: ClaimResult | None) -> list[Row]:
-    """Return the claims row, over-issue included, or the row saying it was skipped."""
+def rows(result: ClaimResult | None, baseline_rate: float | None = None,
+         server_cpu_s: float = 0.0) -> list[Row]:
+    """Return the claims rows (over-issue included, CPU per claim), or say it was skipped."""
     figure = f"coupon claims (HTTP, {CLIENTS} clients, PostgreSQL, a new player each)"
     if result is None:
         return [Row(figure, "skipped (needs PostgreSQL)", "")]
+    answered = result.created() + result.exhausted + result.other()
     return [Row(figure, result.rate(),
                 f"claims/s; over-issue {result.over_issue} (must be 0); "
                 f"{result.created():,}x201, {result.exhausted}x409 exhausted, "
-                f"{result.other()} other; {result.left} of {result.inventory:,} left")]
+                f"{result.other()} other; {result.left} of {result.inventory:,} left",
+                baseline_rate, "baseline"),
+            Row("coupon claim server CPU/request (whole run, player setup included)",
+                1000 * server_cpu_s / answered if answered else float("nan"), "ms")]
 
 
 def failures(result: ClaimResult | None) -> int:

@@ -32,13 +32,19 @@ from engine.config import normalize_database_url
 from engine.extensions import db
 from engine.models import Brand
 
-BENCH_DATABASE = "hudong_bench"
-BENCH_REDIS_DB = 14
+# a shared machine: each runner may name its own (BENCH_DATABASE, BENCH_REDIS_DB)
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "hudong_bench")
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "14"))
 BENCH_SLUG = "bench-synthesis"
 LIVE_SLUG = "bench-live"  # its own board, so only the live bench's scores are pushed
 DEMO_SLUG = "demo-synthesis"
-# moves may come as fast as the bench sends them, so wall-clock checks pass
-BENCH_PARAMS = {"min_move_interval_ms": 0}
+# moves may come as fast as the bench sends them, so wall-clock checks pass; a 5x5
+# board makes honest games a person's length (a few hundred to ~1,500 moves)
+BENCH_PARAMS = {"rows": 5, "cols": 5, "min_move_interval_ms": 0}
+# the load generator stands for many people on many addresses: limits that never bite,
+# kept on so their cost is in every figure
+BENCH_RATE_LIMITS = ";".join(f"{name}=1000000/minute" for name in (
+    "session_start", "session_finish", "draw", "claim", "garden_action", "address"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ class Stores:
         """Return the environment a server process needs to share these stores."""
         return {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
                 "SECRET_KEY": self.secret_key, "HUDONG_ENV": "development",
-                "WECHAT_APPID": ""}
+                "WECHAT_APPID": "", "RATE_LIMITS": BENCH_RATE_LIMITS,
+                "SQL_STATEMENT_HEADER": "1"}
 
     def app_config(self) -> dict:
         """Return the ``create_app`` overrides for the bench process itself."""

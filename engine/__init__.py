@@ -61,4 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from engine.routes import register
 
     register(app)
+    if app.config["SQL_STATEMENT_HEADER"]:
+        from engine import statement_count
+
+        statement_count.init_app(app)
     return app

@@ -98,6 +98,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # REDIS_URL names a Redis Cluster (leaderboards, rate limits, caches); the job
         # queue and the Socket.IO message queue then need a plain Redis: QUEUE_REDIS_URL
         "REDIS_CLUSTER": env.get("REDIS_CLUSTER", "") == "1",
+        # answer X-SQL-Statements on every request (the bench's statements per request)
+        "SQL_STATEMENT_HEADER": env.get("SQL_STATEMENT_HEADER", "") == "1",
         "QUEUE_REDIS_URL": env.get("QUEUE_REDIS_URL", ""),
         # Flask-Limiter: empty storage means the app's own Redis (filled in by the factory)
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),

@@ -18,6 +18,23 @@ IMAGE_RE = r"^(|(https?:)?//[^\s\"'<>\\]+|[\w./~%-][^\s\"'<>\\:]*)$"
 MAX_REPORTED = 10
 
 
+class RawList(fields.List):
+    """Load a JSON array as it is: one type check for the whole list, none per item.
+
+    ``fields.List(fields.Raw())`` calls a field per item, and on a long input
+    log that costs more than its replay; the items are checked by whoever reads
+    them (a game's own moves check). The OpenAPI document still shows an array.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Raw(allow_none=True), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        return value
+
+
 def image() -> fields.String:
     """Return an optional image URL or path field (empty: the client draws its own)."""
     return fields.String(load_default="", validate=[
@@ -49,6 +66,5 @@ def moves_schema(valid_move: Callable[[Any], bool], expected: str, max_moves: in
         if bad:
             raise ValidationError(bad)
 
-    moves = fields.List(fields.Raw(), required=True,
-                        validate=[validate.Length(max=max_moves), check])
+    moves = RawList(required=True, validate=[validate.Length(max=max_moves), check])
     return type(name, (Schema,), {"__doc__": doc, "moves": moves})

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from engine.access.rate_limits import limited
 from engine.api.schemas import RewardSchema
 from engine.play import sessions
+from games.fields import RawList
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
                 description="Finishing a play session")
@@ -17,8 +18,7 @@ blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions",
 class FinishSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=512))
     # items are checked by the game type's own moves schema (422 invalid_moves)
-    moves = fields.List(fields.Raw(allow_none=True), required=True,
-                        validate=validate.Length(max=20000))
+    moves = RawList(required=True, validate=validate.Length(max=20000))
     client_score = fields.Integer(allow_none=True)
 
 
