@@ -70,7 +70,7 @@ def retry_after_s() -> int:
     current = limiter.current_limit
     if current is None:
         return 1
-    # a cluster's storage reads the window's expiry in whole seconds (rounded up): never
+    # the storage reads the window's expiry in whole seconds, rounded up: never
     # ask for more than one window
     window = current.limit.get_expiry()
     return max(1, min(window, round(current.reset_at - time.time())))
