@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
 from socketio import RedisManager
 from sqlalchemy import event
 
-from engine.config import limiter_storage_uri, load_config
+from engine.config import configure, limiter_storage_uri
 
 
 def _socketio_async_mode() -> str:
@@ -27,15 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=os.path.join(root, "static"),
                 template_folder=os.path.join(root, "templates"),
                 instance_path=os.path.join(root, "instance"))
-    app.config.from_mapping(load_config())
-    if test_config:
-        app.config.from_mapping(test_config)
+    configure(app, test_config)
     app.json.ensure_ascii = False  # Chinese text as UTF-8: a third of the bytes
-    os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        path = os.path.join(app.instance_path, "hudong.db")
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from engine import models  # noqa: F401  (tables for Alembic)
     from engine.access import rate_limits

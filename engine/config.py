@@ -7,6 +7,7 @@ start with the development secret.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 
@@ -75,6 +76,22 @@ def _encryption_keys(env: Mapping[str, str], mode: str) -> list[str]:
                            "create one with `python -c \"from cryptography.fernet import "
                            "Fernet; print(Fernet.generate_key().decode())\"`")
     return keys
+
+
+def configure(app, test_config: Mapping | None = None) -> None:
+    """Load the app's settings from the environment, overridden by ``test_config``.
+
+    Without ``DATABASE_URL`` the database is a SQLite file in the instance
+    folder; logs go to stderr at INFO.
+    """
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "hudong.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict:
