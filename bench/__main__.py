@@ -22,6 +22,7 @@ import numpy as np
 from bench import (
     baseline,
     claims,
+    crm_delivery,
     finish,
     leaderboard_peers,
     live_latency,
@@ -181,13 +182,14 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
             app.url, args.clients, args.warmup, args.seconds))
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
+    crm = crm_delivery.measure(stores)
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
-            + live_latency.rows(live) + more
+            + live_latency.rows(live) + more + crm_delivery.rows(crm)
             + claims.rows(claimed, base.rate("score"), claim_cpu_s))
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
-                + live.failed_submits() + claims.failures(claimed))
+                + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused)
     return rows, failures
 
 

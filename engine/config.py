@@ -135,11 +135,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CRM_ALLOW_PRIVATE_ADDRESSES": _flag(env, "CRM_ALLOW_PRIVATE_ADDRESSES",
                                              mode != "production"),
         "CRM_BATCH_SIZE": _int(env, "CRM_BATCH_SIZE", 100),
-        "CRM_MAX_ATTEMPTS": _int(env, "CRM_MAX_ATTEMPTS", 10),
+        "CRM_MAX_ATTEMPTS": _int(env, "CRM_MAX_ATTEMPTS", 12),
         "CRM_RETRY_BASE_S": _int(env, "CRM_RETRY_BASE_S", 2),
         "CRM_RETRY_MAX_S": _int(env, "CRM_RETRY_MAX_S", 3600),
         "CRM_HTTP_TIMEOUT_S": _int(env, "CRM_HTTP_TIMEOUT_S", 10),
         "CRM_POLL_S": _int(env, "CRM_POLL_S", 2),
+        # a sender holds a delivery this long; a killed sender's hold runs out, then it is resent
+        "CRM_LEASE_S": _int(env, "CRM_LEASE_S", 120),
         "WECOM_API_BASE": env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
         # published figures differ (3,000 vs 10,000 corp tags): configurable
         "WECOM_MARK_CONCURRENCY": _int(env, "WECOM_MARK_CONCURRENCY", 5),

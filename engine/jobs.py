@@ -7,9 +7,11 @@ inside the app context and, with its scheduler, the hourly period close.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 import redis
+from flask import current_app
 from rq import Queue, SimpleWorker
 
 from engine.clock import utcnow
@@ -18,6 +20,7 @@ from engine.extensions import redis_store
 log = logging.getLogger(__name__)
 QUEUE_NAME = "hudong"
 CLOSE_JOB_ID = "close-periods"
+TICKERS = "hudong_worker_tickers"
 
 
 def connection() -> redis.Redis:
@@ -64,7 +67,24 @@ def schedule_close(at: datetime | None = None):
     return q.enqueue_at(at, close_periods_job, job_id=job_id)
 
 
+def add_ticker(app, start) -> None:
+    """Register ``start(app, stop_event)``: a thread every long-running worker starts.
+
+    Packages that need a job enqueued periodically (the CRM sync) register
+    one here from ``engine.routes``; the engine never imports them.
+    """
+    app.extensions.setdefault(TICKERS, []).append(start)
+
+
 def run_worker(burst: bool = False) -> bool:
     """Work the queue in this process until stopped (or until empty with ``burst``)."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    if not burst:
+        for start in app.extensions.get(TICKERS, []):
+            start(app, stop)
     worker = SimpleWorker([queue()], connection=connection())
-    return worker.work(burst=burst, with_scheduler=not burst, logging_level="INFO")
+    try:
+        return worker.work(burst=burst, with_scheduler=not burst, logging_level="INFO")
+    finally:
+        stop.set()

@@ -76,3 +76,21 @@ def tags_dirty(brand_id: int) -> str:
 def tags_scheduled(brand_id: int, kind: str) -> str:
     """Return the flag that coalesces a brand's tag jobs of ``kind`` (incremental or full)."""
     return f"{_brand(brand_id)}:tags:scheduled:{kind}"
+def crm_sync_queued() -> str:
+    """Return the flag saying a CRM sync job is queued (one at a time is enough)."""
+    return f"{PREFIX}:crm:sync-queued"
+
+
+def wecom_token(corp_id: str) -> str:
+    """Return the cached WeCom access token of a corp (expires with the token)."""
+    return f"{PREFIX}:wecom:{{{corp_id}}}:token"
+
+
+def wecom_token_lock(corp_id: str) -> str:
+    """Return the lock held while one process refreshes a corp's access token."""
+    return f"{PREFIX}:wecom:{{{corp_id}}}:token-lock"
+
+
+def wecom_mark_slots(corp_id: str) -> str:
+    """Return the sorted set of a corp's mark_tag calls in flight (a semaphore)."""
+    return f"{PREFIX}:wecom:{{{corp_id}}}:mark-slots"

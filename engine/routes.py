@@ -21,6 +21,7 @@ from engine.cli.crm import register_crm_cli
 from engine.cli.operations import register_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
+from engine.jobs import add_ticker
 from engine.web.console import bp as console_bp
 from engine.web.pages import bp as pages_bp
 from tags import admin_api as tags_admin_api
@@ -29,6 +30,9 @@ from tags import crm_api as tags_crm_api
 from tags import jobs as tags_jobs
 from tags.cli import register_tags_cli
 from tags.crm import api as crm_admin_api
+from tags.crm import jobs as crm_jobs
+from tags.crm import players_api as crm_players_api
+from tags.crm.cli import register_crm_sync_cli
 
 
 def register(app: Flask) -> None:
@@ -46,6 +50,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_rewards_api.blp)
     api.register_blueprint(admin_standings_api.blp)
     api.register_blueprint(crm_admin_api.blp)
+    api.register_blueprint(crm_players_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)
@@ -58,3 +63,6 @@ def register(app: Flask) -> None:
     # committed events re-evaluate the tags of the players they concern (coalesced rq jobs)
     on_committed(tags_jobs.events_committed)
     register_crm_cli(app)
+    register_crm_sync_cli(app)
+    # every long-running worker asks for a CRM sync every CRM_POLL_S seconds
+    add_ticker(app, crm_jobs.start_ticker)

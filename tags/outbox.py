@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, text
 from engine.errors import DomainError
 from engine.extensions import db
 from engine.models import Player, TagChange
+from engine.privacy.profile import phones_of as given_phones
 
 _CURSOR_SALT = "tag-changes-cursor"
 # advisory lock classes (the first key of pg_advisory_xact_lock(int, int))
@@ -138,10 +139,9 @@ def changes_after(brand_id: int, after: int, limit: int) -> Page:
 def phones_of(brand_id: int, player_ids: list[int]) -> dict[int, str]:
     """Return the phone each player gave the brand (with consent), by player id.
 
-    The profile form table is the crm engineer's (issue 12); until it lands
-    no player has given a phone, so this returns nothing.
+    The answers live with the profile form (``engine.privacy.profile``), encrypted.
     """
-    return {}
+    return given_phones(brand_id, player_ids)
 
 
 def pending_count(brand_id: int) -> int:

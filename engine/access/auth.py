@@ -21,7 +21,7 @@ from engine.models import AccessToken, ApiKey, Brand, BrandMember, Campaign, Mar
 
 TOKEN_PREFIX = "hdp_"
 KEY_PREFIX = "hdk_"
-SCOPES = ("coupons:redeem", "tags:read", "reports:read")
+SCOPES = ("coupons:redeem", "tags:read", "reports:read", "players:write")
 MARKETER_SESSION_KEY = "marketer_id"
 
 

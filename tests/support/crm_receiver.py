@@ -1,0 +1,124 @@
+"""A local CRM webhook receiver that behaves like a careful real one.
+
+It checks ``X-Hudong-Signature`` over ``"<timestamp>.<raw body>"`` and refuses
+stale timestamps (replays), applies each batch once per ``Idempotency-Key``
+(a batch seen before is acknowledged, not applied again), and counts how
+often each change was applied. On command it answers 500, or hangs past the
+sender's timeout (after applying, the nastiest moment for a sender).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MAX_SKEW_S = 300
+
+
+class CrmReceiver:
+    """Serve one webhook endpoint on 127.0.0.1 from a daemon thread."""
+
+    def __init__(self, secret: str = ""):
+        self.secret = secret
+        self.applied: Counter[int] = Counter()  # change id -> times applied
+        self.batches: list[str] = []  # batch ids applied, in order
+        self.requests = 0
+        self.refused: list[str] = []  # why requests were refused (bad signature, replay)
+        self.fail = 0  # answer this many requests with 500 first (nothing applied)
+        self.hang_s = 0.0  # then sleep this long before answering (after applying)
+        self.hang_count = 0  # how many requests hang
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the endpoint URL."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/hooks/hudong"
+
+    def start(self) -> CrmReceiver:
+        """Listen on a free port of 127.0.0.1."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> CrmReceiver:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def handle(self, headers, body: bytes) -> tuple[int, dict]:
+        """Check, dedupe and apply one request; return the status and answer."""
+        with self._lock:
+            self.requests += 1
+            if self.fail > 0:
+                self.fail -= 1
+                return 500, {"error": "told to fail"}
+            problem = self._problem(headers, body)
+            if problem:
+                self.refused.append(problem)
+                return 401, {"error": problem}
+            key = headers.get("Idempotency-Key", "")
+            if key in self.batches:
+                return 200, {"duplicate": True}
+            batch = json.loads(body)
+            if batch["batch_id"] != key:
+                return 400, {"error": "batch id differs from Idempotency-Key"}
+            self.batches.append(key)
+            self.applied.update(change["id"] for change in batch["changes"])
+            return 200, {"applied": len(batch["changes"])}
+
+    def _problem(self, headers, body: bytes) -> str:
+        timestamp = headers.get("X-Hudong-Timestamp", "")
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_SKEW_S:
+            return "stale or missing timestamp"
+        expected = "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body,
+                                        hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("X-Hudong-Signature", "")):
+            return "bad signature"
+        return ""
+
+    def take_hang(self) -> float:
+        """Return how long the current request should hang (and count it)."""
+        with self._lock:
+            if self.hang_count > 0:
+                self.hang_count -= 1
+                return self.hang_s
+            return 0.0
+
+
+def _handler(receiver: CrmReceiver):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the stdlib's name)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, answer = receiver.handle(self.headers, body)
+            hang = receiver.take_hang() if status == 200 else 0.0
+            if hang:
+                time.sleep(hang)
+            data = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender gave up waiting
+
+        def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
+            pass
+
+    return Handler
