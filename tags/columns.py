@@ -13,7 +13,16 @@ import numpy as np
 from sqlalchemy import BigInteger, cast, extract, func, select
 
 from engine.extensions import db
-from engine.models import Campaign, Coupon, Event, GameState, Player, Referral, Score
+from engine.models import (
+    Campaign,
+    Coupon,
+    Event,
+    GameState,
+    Player,
+    PlayerProfile,
+    Referral,
+    Score,
+)
 from engine.referral.tokens import sharer_from_token
 
 _CHUNK = 5_000
@@ -104,6 +113,7 @@ def load(brand_id: int, now: int, players: np.ndarray | None = None) -> Columns:
     _load_referrals(cols, brand_id)
     _load_coupons(cols, brand_id, players)
     _load_gardens(cols, brand_id, players)
+    _load_profiles(cols, brand_id, players)
     return cols
 
 
@@ -202,3 +212,12 @@ def _load_gardens(cols: Columns, brand_id: int, players: np.ndarray | None) -> N
     cols.garden_player = cols.index_of(_ints(rows, 0))
     cols.garden_campaign = _ints(rows, 1)
     cols.garden_states = [r[2] or {} for r in rows]
+
+
+def _load_profiles(cols: Columns, brand_id: int, players: np.ndarray | None) -> None:
+    """Mark the players who answered one of the brand's profile forms (with consent)."""
+    query = select(PlayerProfile.player_id).where(PlayerProfile.brand_id == brand_id).distinct()
+    found = cols.index_of(_ints(_rows(query, PlayerProfile.player_id, players), 0))
+    completed = np.zeros(len(cols.player_ids), bool)
+    completed[found[found >= 0]] = True
+    cols.profile_completed = completed

@@ -27,6 +27,7 @@ from engine.extensions import db
 from engine.models import CrmEndpoint, Delivery
 from tags.crm import payload
 from tags.crm.webhook import Outcome, WebhookClient
+from tags.crm.wecom_delivery import deliver_to_wecom
 from tags.outbox import changes_after
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,6 @@ def deliver(endpoint: CrmEndpoint, delivery: Delivery) -> Outcome:
     changes = payload.changes_for(endpoint.brand_id, delivery.change_ids)
     cfg = current_app.config
     if endpoint.kind == "wecom":
-        from tags.crm.wecom_delivery import deliver_to_wecom
-
         return deliver_to_wecom(endpoint, changes)
     client = WebhookClient(cfg["CRM_HTTP_TIMEOUT_S"], cfg["CRM_ALLOW_PRIVATE_ADDRESSES"])
     try:

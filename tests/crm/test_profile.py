@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -10,6 +12,8 @@ from engine.events import record_event
 from engine.extensions import db
 from engine.models import Event, PlayerProfile
 from engine.privacy.phone import mask_phone, normalize_mobile
+from tags.columns import load
+from tags.metrics import compute
 from tests.factories import make_brand, make_campaign, make_marketer
 
 FORM = {"when": "before", "purpose": "用于会员积分与门店活动通知", "consent_version": "2026-11",
@@ -154,3 +158,17 @@ def test_mobile_numbers_are_normalized_and_masked():
     assert normalize_mobile("008613800138000") == "13800138000"
     assert normalize_mobile("23800138000") is None and normalize_mobile("") is None
     assert mask_phone("13800138000") == "138****8000" and mask_phone(None) is None
+
+
+def test_completing_the_form_is_a_tag_metric(client, setup):
+    campaign, _ = setup
+    client.get(f"/c/{campaign.slug}")
+    other = make_campaign(campaign.brand)  # a player who never answers
+    client.application.test_client().get(f"/c/{other.slug}")
+    assert client.post(f"/api/v1/campaigns/{campaign.slug}/profile",
+                       json=answer()).status_code == 201
+    answered = db.session.scalar(select(PlayerProfile.player_id))
+    metrics = compute(load(campaign.brand_id, int(time.time())))
+    values = dict(zip(metrics.player_ids.tolist(), metrics.values["profile_completed"].tolist(),
+                      strict=True))
+    assert values[answered] == 1 and sorted(values.values()) == [0, 1]
