@@ -23,12 +23,16 @@ def check_form(url: str) -> str:
     """Return the URL's host if ``url`` is an absolute http(s) URL; else raise."""
     if len(url) > MAX_URL:
         raise AddressRefused(f"最长 {MAX_URL} 个字符")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise AddressRefused("地址格式不正确") from exc
     if parts.scheme not in ("http", "https"):
         raise AddressRefused("只支持 http 或 https 地址")
-    if not parts.hostname or parts.username or parts.password:
+    if not host or parts.username or parts.password:
         raise AddressRefused("地址需要主机名，且不能包含用户名或密码")
-    return parts.hostname
+    return host
 
 
 def _public(address: str) -> bool:

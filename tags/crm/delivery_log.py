@@ -8,6 +8,7 @@ from engine.clock import utcnow
 from engine.errors import Conflict, NotFound
 from engine.extensions import db
 from engine.models import CrmEndpoint, Delivery
+from tags.crm.endpoints import MAX_ID
 
 
 def log_of(endpoint: CrmEndpoint, limit: int = 50, status: str | None = None,
@@ -27,7 +28,7 @@ def retry_dead(endpoint: CrmEndpoint, delivery_id: int) -> Delivery:
     The batch keeps its id, so a receiver that did get an earlier attempt
     recognises it by its Idempotency-Key.
     """
-    delivery = db.session.get(Delivery, delivery_id)
+    delivery = db.session.get(Delivery, delivery_id) if delivery_id <= MAX_ID else None
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise NotFound()
     moved = db.session.execute(

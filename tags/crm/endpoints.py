@@ -17,6 +17,7 @@ from engine.models import Brand, CrmEndpoint
 from tags.crm.addresses import AddressRefused, check_destination
 
 SECRET_PREFIX = "whsec_"
+MAX_ID = 2**31 - 1  # ids past a 32-bit column cannot exist (PostgreSQL would refuse the query)
 
 
 def create_endpoint(brand: Brand, data: dict) -> tuple[CrmEndpoint, str | None]:
@@ -50,7 +51,7 @@ def endpoints_of(brand: Brand) -> list[CrmEndpoint]:
 
 def endpoint_of(brand: Brand, endpoint_id: int) -> CrmEndpoint:
     """Return the brand's endpoint ``endpoint_id``; 404 for another brand's or a removed one."""
-    endpoint = db.session.get(CrmEndpoint, endpoint_id)
+    endpoint = db.session.get(CrmEndpoint, endpoint_id) if endpoint_id <= MAX_ID else None
     if endpoint is None or endpoint.brand_id != brand.id or not endpoint.active:
         raise NotFound()
     return endpoint

@@ -28,11 +28,12 @@ from engine.models import (
     PlaySession,
 )
 from engine.models.profile import PlayerErasure, PlayerProfile
+from tags.crm.endpoints import MAX_ID
 from tags.outbox import lock_tag_writes, write_changes
 
 
 def _player(brand_id: int, player_id: int) -> Player:
-    player = db.session.get(Player, player_id)
+    player = db.session.get(Player, player_id) if player_id <= MAX_ID else None
     if player is None or player.brand_id != brand_id:
         raise NotFound()
     return player

@@ -152,3 +152,13 @@ def test_the_delivery_log_and_retrying_a_dead_letter(client, auth):
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_dead"
     assert client.post(f"{base}/{done.id}/retry", headers=auth).status_code == 409
     assert client.post(f"{base}/99999/retry", headers=auth).status_code == 404
+
+
+def test_malformed_urls_and_huge_ids_are_refused_not_crashed(client, auth):
+    refused = create(client, auth, kind="webhook", url="http://[::1/hook")
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "invalid_url"
+    huge = 2**40
+    assert client.get(f"{API}/alpha/crm-endpoints/{huge}", headers=auth).status_code == 404
+    made = create(client, auth, kind="webhook", url="https://crm.example.com/h").get_json()
+    assert client.post(f"{API}/alpha/crm-endpoints/{made['id']}/deliveries/{huge}/retry",
+                       headers=auth).status_code == 404
