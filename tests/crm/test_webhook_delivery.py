@@ -14,6 +14,7 @@ from engine.models import CrmEndpoint, Delivery
 from tags.crm import sync
 from tags.crm.endpoints import create_endpoint
 from tests.factories import make_brand, make_marketer
+from tests.support.concurrency import run_together
 from tests.support.crm_changes import make_players, write_tag_changes
 from tests.support.crm_receiver import CrmReceiver
 
@@ -160,3 +161,25 @@ def test_backoff_grows_and_is_capped():
     waits = [sync.backoff_s(n, 2, 60) for n in range(1, 10)]
     assert 1 <= waits[0] <= 2 and all(w <= 60 for w in waits)
     assert sync.backoff_s(5, 2, 3600) >= 16
+
+
+def test_racing_senders_put_each_change_in_one_batch_and_send_it_once(pool_app, brand,
+                                                                      receiver):
+    endpoint_id = webhook(brand, receiver).id
+    players = make_players(brand, 60)
+    write_tag_changes(brand, [(p, "活跃度", tag, "add") for p in players for tag in ("a", "b")])
+    pool_app.config.update(CRM_BATCH_SIZE=10, CRM_HTTP_TIMEOUT_S=5)
+
+    def sender(_):
+        report = sync.SyncReport()
+        sync.batch_new(endpoint_id)
+        sync.send_due(endpoint_id, report)
+        return report.delivered
+
+    run_together(pool_app, range(8), sender, workers=8)
+    sync.sync_all()  # what a racer left held or due is sent now
+    batched = [i for d in deliveries() for i in d.change_ids]
+    assert sorted(batched) == sorted(set(batched)) and len(batched) == 120
+    assert all(d.status == "delivered" for d in deliveries())
+    assert set(receiver.applied.values()) == {1} and len(receiver.applied) == 120
+    assert receiver.requests == len(deliveries())  # no batch sent twice by racing senders
