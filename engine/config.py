@@ -162,6 +162,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "JSON_SORT_KEYS": False,
+        # the largest body any route takes: the 5 MiB coupon-code CSV plus room for its
+        # multipart envelope; routes take less where they can (engine/api/guards.py)
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 5 * 1024 * 1024 + 64 * 1024),
         # flask-smorest: the OpenAPI document at /api/openapi.json, docs at /api/docs
         "API_TITLE": "Hudong API",
         "API_VERSION": "v1",

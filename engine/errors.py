@@ -1,8 +1,9 @@
-"""Domain errors, and the one place that turns them into HTTP answers.
+"""Domain errors: what went wrong, in the domain's words.
 
-Service functions raise these; they know nothing of status codes. The API
-layer maps each to the error shape of API.md:
-``{"error": {"code", "message", "fields"}}``.
+Service functions raise these; they know nothing of HTTP. Each carries a
+machine ``code``, a human ``message`` and per-field ``fields``; the API
+layer (``engine/api/errors.py``) alone maps each class to a status and
+builds the error body of API.md: ``{"error": {"code", "message", "fields"}}``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of every error a service function raises on purpose."""
 
-    status = 400
     code = "bad_request"
     message = "请求无效"
 
@@ -24,136 +24,146 @@ class DomainError(Exception):
         if code:
             self.code = code
 
-    def to_dict(self) -> dict:
-        """Return the API.md error shape."""
-        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
-
 
 class NotFound(DomainError):
-    status, code, message = 404, "not_found", "找不到该对象"
+    code, message = "not_found", "找不到该对象"
 
 
 class NotAuthenticated(DomainError):
-    status, code, message = 401, "not_authenticated", "请先登录"
+    code, message = "not_authenticated", "请先登录"
 
 
 class Forbidden(DomainError):
-    status, code, message = 403, "forbidden", "无权进行此操作"
+    code, message = "forbidden", "无权进行此操作"
 
 
 class CampaignNotLive(DomainError):
-    status, code, message = 403, "campaign_not_live", "活动未开始或已结束"
+    code, message = "campaign_not_live", "活动未开始或已结束"
 
 
 class SnapshotUser(DomainError):
-    status, code, message = 403, "snapshot_user", "请点击屏幕下方的“使用完整服务”后参与活动"
+    code, message = "snapshot_user", "请点击屏幕下方的“使用完整服务”后参与活动"
 
 
 class NoPlaysLeft(DomainError):
-    status, code, message = 429, "no_plays_left", "今日游戏次数已用完，明天再来吧"
+    code, message = "no_plays_left", "今日游戏次数已用完，明天再来吧"
 
 
 class AlreadyFinished(DomainError):
-    status, code, message = 409, "already_finished", "本局已结束"
+    code, message = "already_finished", "本局已结束"
 
 
 class SessionExpired(DomainError):
-    status, code, message = 410, "expired", "本局已过期，请重新开始"
+    code, message = "expired", "本局已过期，请重新开始"
 
 
 class InvalidToken(DomainError):
-    status, code, message = 403, "invalid_token", "游戏凭证无效"
+    code, message = "invalid_token", "游戏凭证无效"
 
 
 class InvalidMoves(DomainError):
-    status, code, message = 422, "invalid_moves", "操作记录无效"
+    code, message = "invalid_moves", "操作记录无效"
 
 
 class ReplayMismatch(DomainError):
-    status, code, message = 422, "replay_mismatch", "成绩与操作记录不符"
+    code, message = "replay_mismatch", "成绩与操作记录不符"
 
 
 class InvalidParams(DomainError):
-    status, code, message = 422, "invalid_params", "游戏参数无效"
+    code, message = "invalid_params", "游戏参数无效"
 
 
 class ValidationFailed(DomainError):
-    status, code, message = 400, "validation_error", "请求参数有误"
+    """Say well-formed input fails its schema; ``fields`` says where."""
+
+    code, message = "validation_error", "请求参数有误"
 
 
 class ExternalServiceError(DomainError):
-    status, code, message = 502, "upstream_error", "外部服务暂时不可用"
+    code, message = "upstream_error", "外部服务暂时不可用"
 
 
 class CouponsExhausted(DomainError):
-    status, code, message = 409, "coupons_exhausted", "优惠券已领完"
+    code, message = "coupons_exhausted", "优惠券已领完"
 
 
 class CouponLimitReached(DomainError):
-    status, code, message = 409, "coupon_limit_reached", "你已领取过该优惠券"
+    code, message = "coupon_limit_reached", "你已领取过该优惠券"
 
 
 class CouponNotAvailable(DomainError):
-    status, code, message = 403, "coupon_not_available", "该优惠券不可领取"
+    code, message = "coupon_not_available", "该优惠券不可领取"
 
 
 class AlreadyRedeemed(DomainError):
-    status, code, message = 409, "already_redeemed", "优惠券已核销"
+    code, message = "already_redeemed", "优惠券已核销"
 
 
 class CouponExpired(DomainError):
-    status, code, message = 410, "coupon_expired", "优惠券已过期"
+    code, message = "coupon_expired", "优惠券已过期"
 
 
 class CouponNotYetValid(DomainError):
-    status, code, message = 422, "coupon_not_yet_valid", "优惠券尚未到可用时间"
+    code, message = "coupon_not_yet_valid", "优惠券尚未到可用时间"
 
 
 class NoDrawsLeft(DomainError):
-    status, code, message = 429, "no_draws_left", "今日抽奖次数已用完"
+    code, message = "no_draws_left", "今日抽奖次数已用完"
 
 
 class MissingScope(DomainError):
-    status, code, message = 403, "missing_scope", "API key 没有此操作的权限"
+    code, message = "missing_scope", "API key 没有此操作的权限"
 
 
 class Unprocessable(DomainError):
-    """Say valid JSON breaks a rule (422); ``code`` says which."""
+    """Say a well-formed request breaks a rule; ``code`` says which."""
 
-    status, code, message = 422, "unprocessable", "内容不符合规则"
+    code, message = "unprocessable", "内容不符合规则"
 
 
 class Conflict(DomainError):
-    """The request clashes with the object's state (409)."""
+    """Say the request clashes with the object's state."""
 
-    status, code, message = 409, "conflict", "与当前状态冲突"
+    code, message = "conflict", "与当前状态冲突"
 
 
 class ImportTooLarge(DomainError):
-    """An upload past the import limits (413)."""
+    """Say an upload is past the import limits."""
 
-    status, code, message = 413, "too_large", "文件过大"
+    code, message = "too_large", "文件过大"
 
 
 class NoSessions(DomainError):
-    status, code, message = 422, "no_sessions", "该游戏无需开局，请直接在页面上操作"
+    code, message = "no_sessions", "该游戏无需开局，请直接在页面上操作"
 
 
 class ActionNotReady(DomainError):
     """An action refused for now; ``code`` says why and ``retry_after`` how long to wait."""
 
-    status, code, message = 429, "action_not_ready", "操作太频繁，请稍后再试"
+    code, message = "action_not_ready", "操作太频繁，请稍后再试"
 
 
 class GoalAlreadyReached(DomainError):
     """A server-authoritative state is complete; the code keeps its first public name."""
 
-    status, code, message = 409, "already_matured", "已经完成啦，去领取奖励吧"
+    code, message = "already_matured", "已经完成啦，去领取奖励吧"
 
 
 class UnknownAction(DomainError):
-    status, code, message = 422, "unknown_action", "没有这个操作"
+    code, message = "unknown_action", "没有这个操作"
 
 
 class IdempotencyConflict(DomainError):
-    status, code, message = 409, "idempotency_conflict", "该请求编号已用于另一个操作"
+    code, message = "idempotency_conflict", "该请求编号已用于另一个操作"
+
+
+class MalformedBody(DomainError):
+    """Say a request cannot be read: unparseable JSON, nesting too deep, control characters."""
+
+    code, message = "malformed_request", "请求格式有误"
+
+
+class BodyTooLarge(DomainError):
+    """Say a request body is past the limit of its route."""
+
+    code, message = "too_large", "请求内容过大"

@@ -11,10 +11,10 @@ import json
 import re
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
+from engine.api.base import Blueprint
 from engine.api.schemas import free_form
 from engine.boards.periods import PERIODS
 from engine.campaigns import admin

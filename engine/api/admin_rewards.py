@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
 from engine.access.auth import marketer_required, owned, owned_campaign
+from engine.api.base import Blueprint
+from engine.api.guards import INT_MAX
 from engine.boards.periods import PERIODS
 from engine.errors import ValidationFailed
 from engine.models import CouponBatch, Prize, RewardRule
@@ -86,13 +87,17 @@ class CsvBodySchema(Schema):
 class PrizeInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     image = fields.String(load_default="", validate=validate.Length(max=500))
-    batch_id = fields.Integer(strict=True, allow_none=True)
+    batch_id = fields.Integer(strict=True, allow_none=True,
+                              validate=validate.Range(min=1, max=INT_MAX))
     probability_ppm = fields.Integer(strict=True, load_default=0,
                                      validate=validate.Range(min=0, max=MILLION))
-    stock = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    stock = fields.Integer(strict=True, allow_none=True,
+                           validate=validate.Range(min=0, max=INT_MAX))
+    daily_cap = fields.Integer(strict=True, allow_none=True,
+                               validate=validate.Range(min=0, max=INT_MAX))
     paced = fields.Boolean(load_default=False)
-    position = fields.Integer(strict=True, load_default=0)
+    position = fields.Integer(strict=True, load_default=0,
+                              validate=validate.Range(min=-INT_MAX - 1, max=INT_MAX))
 
 
 class PrizePatchSchema(PrizeInSchema):
@@ -121,11 +126,15 @@ class RewardRuleInSchema(Schema):
     trigger = fields.String(required=True,
                             validate=validate.OneOf(["score", "rank", "goal_reached", "maturity"]),
                             metadata={"description": "maturity: the old name of goal_reached"})
-    threshold = fields.Integer(strict=True, allow_none=True)
+    threshold = fields.Integer(strict=True, allow_none=True,
+                               validate=validate.Range(min=-INT_MAX - 1, max=INT_MAX))
     period = fields.String(allow_none=True, validate=validate.OneOf(PERIODS))
-    rank_from = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
-    rank_to = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
-    batch_id = fields.Integer(strict=True, required=True)
+    rank_from = fields.Integer(strict=True, allow_none=True,
+                               validate=validate.Range(min=1, max=INT_MAX))
+    rank_to = fields.Integer(strict=True, allow_none=True,
+                             validate=validate.Range(min=1, max=INT_MAX))
+    batch_id = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=1, max=INT_MAX))
     title = fields.String(load_default="", validate=validate.Length(max=120))
 
 

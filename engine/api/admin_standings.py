@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import marketer_required, owned_campaign
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from engine.boards import period_close
 

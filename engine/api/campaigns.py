@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access import identity
 from engine.access.rate_limits import limited
+from engine.api.base import Blueprint
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema, free_form
 from engine.boards import standings
 from engine.boards.periods import PERIODS

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from engine.access import identity
 from engine.access.rate_limits import limited
+from engine.api.base import Blueprint
 from engine.api.schemas import CouponSchema
 from engine.campaigns import lifecycle
 from engine.rewards import service

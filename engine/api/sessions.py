@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.rate_limits import limited
+from engine.api.base import Blueprint
+from engine.api.guards import BIGINT_MAX, MOVES_BODY_BYTES, limit_body
 from engine.api.schemas import RewardSchema
 from engine.play import sessions
 from games.fields import RawList
@@ -19,7 +20,8 @@ class FinishSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=512))
     # items are checked by the game type's own moves schema (422 invalid_moves)
     moves = RawList(required=True, validate=validate.Length(max=20000))
-    client_score = fields.Integer(allow_none=True)
+    client_score = fields.Integer(allow_none=True,
+                                  validate=validate.Range(min=-BIGINT_MAX - 1, max=BIGINT_MAX))
 
 
 class FinishResultSchema(Schema):
@@ -34,6 +36,7 @@ class FinishResultSchema(Schema):
 
 
 @blp.route("/<session_id>/finish")
+@limit_body(MOVES_BODY_BYTES)
 class FinishView(MethodView):
     @blp.arguments(FinishSchema)
     @blp.response(200, FinishResultSchema)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from engine import keys
 from engine.access.identity import player_id_for
+from engine.api.errors import error_body
 from engine.api.schemas import LeaderboardPushSchema, MyRankPushSchema
 from engine.boards import leaderboard, standings
 from engine.boards.periods import PERIODS
@@ -39,7 +40,9 @@ _pending: set = set()
 class JoinSchema(Schema):
     """The ``join`` payload."""
 
-    campaign = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    campaign = fields.String(required=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")])
     period = fields.String(load_default="all", validate=validate.OneOf(PERIODS))
 
 
@@ -177,4 +180,4 @@ class LiveNamespace(Namespace):
 
 def _refuse(code: str, message: str, fields: dict | None = None) -> None:
     """Answer the sender with an ``error`` event in the API.md shape."""
-    emit("error", {"code": code, "message": message, "fields": fields or {}})
+    emit("error", error_body(code, message, fields)["error"])

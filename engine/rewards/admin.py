@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from engine.clock import isoformat, utcnow
-from engine.errors import Conflict, DomainError, ImportTooLarge, Unprocessable
+from engine.errors import Conflict, ImportTooLarge, Unprocessable
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Prize, RewardRule
 from engine.rewards import awards, codes, coupons
@@ -87,13 +87,13 @@ def decode_csv(data: bytes) -> str:
     if len(data) > MAX_CSV_BYTES:
         raise ImportTooLarge(f"文件不能超过 {MAX_CSV_BYTES // (1024 * 1024)} MB")
     if not data.strip():
-        raise DomainError("文件为空", code="empty_file", fields={"file": ["没有内容"]})
+        raise Unprocessable("文件为空", code="empty_file", fields={"file": ["没有内容"]})
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DomainError("无法识别文件编码，请另存为 UTF-8 CSV", code="invalid_encoding")
+    raise Unprocessable("无法识别文件编码，请另存为 UTF-8 CSV", code="invalid_encoding")
 
 
 def _import(batch: CouponBatch, text: str) -> codes.ImportReport:
@@ -103,7 +103,7 @@ def _import(batch: CouponBatch, text: str) -> codes.ImportReport:
     try:
         return coupons.import_codes(batch, text)
     except csv.Error as exc:  # e.g. a field past the csv module's size limit
-        raise DomainError("CSV 格式无法解析", code="invalid_csv",
+        raise Unprocessable("CSV 格式无法解析", code="invalid_csv",
                           fields={"file": [str(exc)]}) from None
 
 

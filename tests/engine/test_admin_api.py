@@ -159,10 +159,10 @@ def test_slug_taken_is_409_even_across_brands(client, brand, auth):
     ({"draw_config": {"per_day": 1, "jackpot": True}}, "draw_config"),
     ({"title": None}, "title"),
 ])
-def test_malformed_campaign_is_400_with_fields(client, brand, auth, changes, field):
+def test_malformed_campaign_is_422_with_fields(client, brand, auth, changes, field):
     resp = client.post(f"{API}/brands/alpha/campaigns", json=campaign_body(**changes),
                        headers=auth)
-    assert field in assert_error(resp, 400, "validation_error")["fields"]
+    assert field in assert_error(resp, 422, "validation_error")["fields"]
 
 
 def test_game_params_the_game_refuses_are_422(client, brand, auth):
@@ -192,7 +192,7 @@ def test_patch_changes_only_what_is_sent(client, auth, campaign):
     assert body["slug"] == campaign.slug and body["status"] == "draft"
     resp = client.patch(url, json={"game_params": {"cols": 2}}, headers=auth)
     assert "cols" in assert_error(resp, 422, "invalid_params")["fields"]["game_params"]
-    assert_error(client.patch(url, json={"status": "live"}, headers=auth), 400,
+    assert_error(client.patch(url, json={"status": "live"}, headers=auth), 422,
                  "validation_error")
     assert_error(client.patch(url, json={"ends_at": "2000-01-01T00:00:00+00:00"},
                               headers=auth), 422, "invalid_schedule")
@@ -253,11 +253,11 @@ def test_generated_batch_and_counts_after_issuing(client, brand, auth, campaign)
 
 @pytest.mark.parametrize(("changes", "status", "code"), [
     ({"codes_csv": "ABCD1234"}, 422, "invalid_codes_source"),
-    ({"inventory": "5"}, 400, "validation_error"),
-    ({"inventory": 0}, 400, "validation_error"),
-    ({"inventory": 100_001}, 400, "validation_error"),
-    ({"per_player_limit": 0}, 400, "validation_error"),
-    ({"colour": "red"}, 400, "validation_error"),
+    ({"inventory": "5"}, 422, "validation_error"),
+    ({"inventory": 0}, 422, "validation_error"),
+    ({"inventory": 100_001}, 422, "validation_error"),
+    ({"per_player_limit": 0}, 422, "validation_error"),
+    ({"colour": "red"}, 422, "validation_error"),
     ({"valid_days": None}, 422, "invalid_validity"),
     ({"valid_from": "2030-02-01T00:00:00+08:00", "valid_until": "2030-01-01T00:00:00+08:00"},
      422, "invalid_validity"),
@@ -340,11 +340,11 @@ def test_import_refuses_absurd_or_empty_uploads(client, auth, campaign):
                  "too_large")
     many = "ABCD\n" * 100_010
     assert_error(client.post(url, headers=auth, json={"csv": many}), 413, "too_large")
-    assert_error(client.post(url, headers=auth, data=b"  \n", content_type="text/csv"), 400,
+    assert_error(client.post(url, headers=auth, data=b"  \n", content_type="text/csv"), 422,
                  "empty_file")
-    assert_error(client.post(url, headers=auth, json={"csv": ""}), 400, "validation_error")
+    assert_error(client.post(url, headers=auth, json={"csv": ""}), 422, "validation_error")
     assert_error(client.post(url, headers=auth, data={"other": "x"},
-                             content_type="multipart/form-data"), 400, "validation_error")
+                             content_type="multipart/form-data"), 422, "validation_error")
     assert_error(client.post(url, headers=auth, data=b"x", content_type="image/png"), 415,
                  "unsupported_media_type")
     assert coupons.batch_counts([batch.id])[batch.id]["inventory"] == 0
@@ -370,7 +370,7 @@ def test_prize_odds_never_pass_a_million(client, auth, campaign):
     assert_error(client.patch(prize_url, json={"probability_ppm": 600_001}, headers=auth),
                  422, "odds_exceeded")
     assert_error(client.post(url, json={"name": "x", "probability_ppm": 1_000_001},
-                             headers=auth), 400, "validation_error")
+                             headers=auth), 422, "validation_error")
     names = [p["name"] for p in client.get(url, headers=auth).get_json()["prizes"]]
     assert names == ["一等奖", "二等奖"]
 
@@ -437,12 +437,12 @@ def test_goal_reached_rules_accept_the_old_trigger_name(client, auth, campaign, 
     ({"trigger": "score"}, 422, "invalid_rule"),
     ({"trigger": "rank", "period": "daily", "rank_from": 5}, 422, "invalid_rule"),
     ({"trigger": "rank", "period": "daily", "rank_from": 5, "rank_to": 4}, 422, "invalid_rule"),
-    ({"trigger": "rank", "period": "monthly", "rank_from": 1, "rank_to": 3}, 400,
+    ({"trigger": "rank", "period": "monthly", "rank_from": 1, "rank_to": 3}, 422,
      "validation_error"),
-    ({"trigger": "rank", "period": "all", "rank_from": 0, "rank_to": 3}, 400,
+    ({"trigger": "rank", "period": "all", "rank_from": 0, "rank_to": 3}, 422,
      "validation_error"),
-    ({"trigger": "share", "threshold": 1}, 400, "validation_error"),
-    ({"trigger": "score", "threshold": "high"}, 400, "validation_error"),
+    ({"trigger": "share", "threshold": 1}, 422, "validation_error"),
+    ({"trigger": "score", "threshold": "high"}, 422, "validation_error"),
 ])
 def test_reward_rule_validation(client, auth, campaign, body, status, code):
     batch = batch_of(campaign)

@@ -69,7 +69,7 @@ def test_marketer_chooses_which_boards_players_see(app, client):
     assert client.get("/api/v1/campaigns/weekly-only").get_json()["boards"] == ["weekly", "all"]
     bad = client.patch(f"/api/v1/admin/campaigns/{campaign_id}", headers=auth,
                        json={"boards": ["daily", "daily"]})
-    assert bad.status_code == 400 and "boards" in bad.get_json()["error"]["fields"]
+    assert bad.status_code == 422 and "boards" in bad.get_json()["error"]["fields"]
     bad = client.patch(f"/api/v1/admin/campaigns/{campaign_id}", headers=auth,
                        json={"boards": ["monthly"]})
-    assert bad.status_code == 400
+    assert bad.status_code == 422

@@ -131,7 +131,7 @@ def test_redeem_needs_a_key_of_the_brand_with_the_scope(app, client):
     unscoped = api_key(campaign.brand, scopes=("tags:read",))
     resp = client.post(url, json={"code": coupon.code}, headers=unscoped)
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "missing_scope"
-    assert client.post(url, json={"code": ""}, headers=api_key(campaign.brand)).status_code == 400
+    assert client.post(url, json={"code": ""}, headers=api_key(campaign.brand)).status_code == 422
 
 
 def test_my_coupons_lists_statuses(app, client):

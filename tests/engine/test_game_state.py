@@ -158,10 +158,10 @@ def test_a_marketer_can_set_a_maturity_reward(app, client):
     {"action": "water", "idempotency_key": "tap-0001", "extra": 1},
     {"action": 3, "idempotency_key": "tap-0001"},
 ])
-def test_malformed_bodies_are_400(app, client, body):
+def test_malformed_bodies_are_422(app, client, body):
     campaign = nurture()
     answer = client.post(f"/api/v1/campaigns/{campaign.slug}/garden/actions", json=body)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert answer.get_json()["error"]["code"] == "validation_error"
 
 

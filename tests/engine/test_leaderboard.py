@@ -142,5 +142,5 @@ def test_leaderboard_api_top_around_and_me(app, client):
     assert body["me"] == {"rank": 31, "score": 0}
     assert [e["rank"] for e in body["entries"]] == [27, 28, 29, 30, 31]
     bad = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?period=monthly")
-    assert bad.status_code == 400 and "period" in bad.get_json()["error"]["fields"]
-    assert client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?limit=0").status_code == 400
+    assert bad.status_code == 422 and "period" in bad.get_json()["error"]["fields"]
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?limit=0").status_code == 422

@@ -261,13 +261,13 @@ def test_daily_limit_is_429_with_retry_after(client):
 def test_bad_bodies_get_the_error_shape(client):
     campaign = make_campaign(game_params=FAST)
     resp = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", json={"x": 1})
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.get_json()["error"]["fields"] == {"x": ["Unknown field."]}
     resp = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", data="{not json",
                        content_type="application/json")
-    assert resp.status_code == 400 and "error" in resp.get_json()
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "malformed_json"
     resp = client.post("/api/v1/sessions/nope/finish", json={"moves": []})
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "token" in resp.get_json()["error"]["fields"]
     resp = client.post("/api/v1/sessions/nope/finish", json={"token": "t", "moves": []})
     assert resp.status_code == 404
