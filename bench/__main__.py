@@ -29,6 +29,7 @@ from bench import (
     nurture_actions,
     page_weight,
     racing_replay,
+    refused_body,
     replay,
     sql_rank,
 )
@@ -180,16 +181,18 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
         taps = with_server_cpu(app, lambda: nurture_actions.measure(
             app.url, args.clients, args.warmup, args.seconds))
+        refused = refused_body.measure(app.url)
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
     crm = crm_delivery.measure(stores)
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
-            + live_latency.rows(live) + more + crm_delivery.rows(crm)
-            + claims.rows(claimed, base.rate("score"), claim_cpu_s))
+            + refused_body.rows(refused) + live_latency.rows(live) + more
+            + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s))
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
-                + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused)
+                + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
+                + refused_body.failures(refused))
     return rows, failures
 
 

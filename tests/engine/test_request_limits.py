@@ -80,7 +80,11 @@ def test_413_comes_before_the_body_is_sent(live_server):
             chunk = sock.recv(4096)
             assert chunk, answer
             answer += chunk
-    assert answer.startswith(b"HTTP/1.1 413"), answer
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        # the server closes rather than drain 100 MiB (gunicorn.conf.py): the worker is free
+        with pytest.raises(OSError):
+            for _ in range(1440):  # 90 MiB: a draining server would take it all
+                sock.sendall(b" " * 65536)
 
 
 @pytest.mark.parametrize("depth", [50_000, MAX_JSON_DEPTH + 1])
@@ -209,3 +213,41 @@ def test_every_api_blueprint_reads_bodies_through_the_guards(app):
     assert found
     for blp in found:
         assert isinstance(blp, Blueprint), f"{blp.name}: use engine.api.base.Blueprint"
+
+
+def _integers(node, where: str):
+    """Yield (where, schema) for every integer schema under ``node``."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            yield where, node
+        for key, child in node.items():
+            yield from _integers(child, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from _integers(child, f"{where}[{i}]")
+
+
+def test_the_document_declares_our_error_shape_and_bounded_integers(client):
+    doc = client.get("/api/openapi.json").get_json()
+    error = doc["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    detail = doc["components"]["schemas"]["ErrorDetail"]
+    assert {"code", "message", "fields"} <= set(detail["required"])
+    schemas = doc["components"]["schemas"]
+    inputs = {name: s for name, s in schemas.items() if name.endswith(("In", "Patch", "Query",
+                                                                       "Args"))}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                inputs[f"{path} params"] = op
+                continue
+            assert op["responses"]["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}
+            inputs[f"{method} {path} params"] = op.get("parameters", [])
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "")
+            if ref:
+                inputs[f"{method} {path} body"] = schemas[ref.rsplit("/", 1)[1]]
+    found = [(where, s) for name, node in inputs.items() for where, s in _integers(node, name)]
+    assert len(found) > 15  # path ids, prize and rule integers, limits...
+    unbounded = [where for where, s in found if "minimum" not in s or "maximum" not in s]
+    assert not unbounded, unbounded
