@@ -78,7 +78,7 @@ def retry_after_s() -> int:
 
 def too_many_requests(_error: RateLimitExceeded):
     """Answer a broken limit with 429, ``Retry-After`` and the API.md error shape."""
-    from engine.api.base import error_response
+    from engine.api.errors import error_response
 
     return error_response(429, "rate_limited", "操作太频繁，请稍后再试",
                           retry_after=retry_after_s())
