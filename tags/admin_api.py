@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
+from engine.api.base import Blueprint
 from tags import admin
 
 blp = Blueprint("admin_tags", __name__, url_prefix="/api/v1/admin",

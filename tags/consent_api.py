@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access import identity
+from engine.api.base import Blueprint
 from engine.campaigns import lifecycle
 from tags import consent
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import api_key_required
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from tags import outbox, state
 

@@ -20,7 +20,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, insert, select, text
 
-from engine.errors import DomainError
+from engine.errors import MalformedBody
 from engine.extensions import db
 from engine.models import Player, TagChange
 from engine.privacy.profile import phones_of as given_phones
@@ -45,8 +45,8 @@ FROM pending WHERE tag_changes.id = pending.id
 """)
 
 
-class InvalidCursor(DomainError):
-    status, code, message = 400, "invalid_cursor", "cursor 无效：请使用服务器返回的 next_cursor"
+class InvalidCursor(MalformedBody):
+    code, message = "invalid_cursor", "cursor 无效：请使用服务器返回的 next_cursor"
 
 
 @dataclass(frozen=True)

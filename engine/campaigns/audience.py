@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.errors import DomainError
+from engine.errors import Forbidden
 from engine.extensions import db
 from engine.models import Brand, Campaign, Player, PlayerTag, ProfilingConsent, TagRule
 
@@ -20,8 +20,8 @@ NOTICE_VERSION = "2026-11-v1"
 PROCESSOR = "互动 Hudong"
 
 
-class NotInAudience(DomainError):
-    status, code, message = 403, "not_in_audience", "本活动仅面向特定用户"
+class NotInAudience(Forbidden):
+    code, message = "not_in_audience", "本活动仅面向特定用户"
 
 
 def consent_of(brand_id: int, player_id: int) -> ProfilingConsent | None:
