@@ -14,12 +14,12 @@ import re
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.access import identity
 from engine.access.auth import marketer_required, owned_campaign
 from engine.access.rate_limits import limited
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from engine.campaigns import lifecycle
 from engine.extensions import db

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from engine.access.auth import marketer_required, owned_brand
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from engine.models.crm import DELIVERY_STATES, KINDS
 from tags.crm import delivery_log, endpoints
