@@ -163,12 +163,19 @@ class AdminFormView(MethodView):
         return _form_view(profile.FormState(form, False, False), campaign)
 
 
+class ProfilesSchema(Schema):
+    profiles = fields.List(fields.Nested(ProfileRowSchema))
+
+
 @blp.route("/admin/campaigns/<int:campaign_id>/profiles")
 class AdminProfilesView(MethodView):
     decorators = [marketer_required]
 
     @blp.arguments(ProfilesQuerySchema, location="query", error_status_code=422)
-    @blp.response(200, Schema.from_dict({"profiles": fields.List(fields.Nested(ProfileRowSchema))}))
+    @blp.response(200, ProfilesSchema)
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": ProfilesSchema},
+        "text/csv": {"schema": {"type": "string"}}}}})
     def get(self, args, campaign_id):
         """List answered forms, newest first; phones masked (``format=csv`` for a file)."""
         rows = profile.profiles_of(owned_campaign(campaign_id), args["limit"], args.get("before"))
