@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import api_key_required
+from engine.api.base import Blueprint
 from tags.crm import personal_data
 
 blp = Blueprint("crm_players", __name__, url_prefix="/api/v1/crm",
