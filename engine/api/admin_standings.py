@@ -22,7 +22,7 @@ class CloseSchema(Schema):
     status = fields.String(metadata={"description": "frozen | closed (prizes awarded)"})
     players = fields.Integer()
     awarded = fields.Integer()
-    closed_at = fields.String(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
 
 
 class ClosesSchema(Schema):
@@ -37,7 +37,7 @@ class StandingPlayerSchema(Schema):
     """A ranked player as the marketer sees them."""
 
     id = fields.Integer()
-    nickname = fields.String()
+    nickname = fields.String(attribute="display_name")
     openid = fields.String(allow_none=True)
 
 
@@ -46,7 +46,7 @@ class FinalStandingSchema(Schema):
 
     rank = fields.Integer()
     score = fields.Integer()
-    reached_at = fields.String(metadata={"description": "when the player reached the score"})
+    reached_at = fields.DateTime(metadata={"description": "when the player reached the score"})
     player = fields.Nested(StandingPlayerSchema)
 
 

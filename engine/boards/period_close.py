@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
@@ -164,16 +165,39 @@ def close_due(now: datetime | None = None,
     return closed
 
 
-def closes_of(campaign: Campaign) -> list[dict]:
+def closes_of(campaign: Campaign) -> list[PeriodClose]:
     """Return every frozen or closed period of the campaign, newest first."""
-    rows = db.session.scalars(select(PeriodClose).where(PeriodClose.campaign_id == campaign.id)
-                              .order_by(PeriodClose.frozen_at.desc(), PeriodClose.id.desc()))
-    return [{"period": c.period, "period_key": c.period_key, "status": c.status,
-             "players": c.players, "awarded": c.awarded,
-             "closed_at": c.closed_at.isoformat() if c.closed_at else None} for c in rows]
+    return list(db.session.scalars(
+        select(PeriodClose).where(PeriodClose.campaign_id == campaign.id)
+        .order_by(PeriodClose.frozen_at.desc(), PeriodClose.id.desc())))
 
 
-def final_standings(campaign: Campaign, period: str, key: str, limit: int) -> dict:
+@dataclass(frozen=True)
+class StandingRow:
+    """One final rank of a closed period, with its player."""
+
+    rank: int
+    score: int
+    reached_at: datetime
+    player: Player
+
+
+@dataclass(frozen=True)
+class FinalStandings:
+    """A closed period's row and its final top ranks (the row's fields read through)."""
+
+    close: PeriodClose
+    entries: list[StandingRow]
+
+    period = property(lambda self: self.close.period)
+    period_key = property(lambda self: self.close.period_key)
+    status = property(lambda self: self.close.status)
+    players = property(lambda self: self.close.players)
+    awarded = property(lambda self: self.close.awarded)
+    closed_at = property(lambda self: self.close.closed_at)
+
+
+def final_standings(campaign: Campaign, period: str, key: str, limit: int) -> FinalStandings:
     """Return a closed period's final top ``limit`` with each player's profile."""
     close = _close_row(campaign.id, period, key)
     if close is None:
@@ -181,8 +205,5 @@ def final_standings(campaign: Campaign, period: str, key: str, limit: int) -> di
     rows = db.session.execute(
         select(FinalStanding, Player).join(Player, Player.id == FinalStanding.player_id)
         .where(FinalStanding.close_id == close.id).order_by(FinalStanding.rank).limit(limit))
-    return {"period": period, "period_key": key, "status": close.status,
-            "players": close.players, "awarded": close.awarded,
-            "entries": [{"rank": s.rank, "score": s.score, "reached_at": s.reached_at.isoformat(),
-                         "player": {"id": p.id, "nickname": p.display_name,
-                                    "openid": p.openid}} for s, p in rows]}
+    return FinalStandings(close, [StandingRow(s.rank, s.score, s.reached_at, p)
+                                  for s, p in rows])

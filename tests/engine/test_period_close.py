@@ -168,6 +168,11 @@ def test_marketer_reads_final_standings_over_the_api(app, client):
     body = client.get(url, headers=auth).get_json()
     assert [(e["rank"], e["score"]) for e in body["entries"]] == [(1, 90), (2, 85)]
     assert body["entries"][0]["player"]["id"] == players[4].id and body["status"] == "closed"
+    first = body["entries"][0]
+    assert first["player"]["nickname"] == players[4].display_name
+    assert datetime.fromisoformat(first["reached_at"]).tzinfo is not None
+    closed_at = closes.get_json()["closes"][0]["closed_at"]
+    assert "T" in closed_at and datetime.fromisoformat(closed_at).tzinfo is not None
     missing = f"/api/v1/admin/campaigns/{campaign.id}/standings/daily/2026-11-22"
     assert client.get(missing, headers=auth).status_code == 404
     other = {"Authorization": f"Bearer {stranger}"}
