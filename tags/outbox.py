@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, text
 from engine.errors import MalformedBody
 from engine.extensions import db
 from engine.models import Player, TagChange
+from engine.privacy.erasure import erased_identifiers
 from engine.privacy.profile import phones_of as given_phones
 
 _CURSOR_SALT = "tag-changes-cursor"
@@ -129,8 +130,12 @@ def changes_after(brand_id: int, after: int, limit: int) -> Page:
         .where(TagChange.brand_id == brand_id, TagChange.position > after)
         .order_by(TagChange.position).limit(limit)).all()
     phones = phones_of(brand_id, [row[0].player_id for row in rows])
+    # an erased player's ids left the player row; the CRM still needs them to forget the person
+    erased = erased_identifiers([row[0].player_id for row in rows if row[1] is None])
     changes = [Change(id=c.id, position=c.position, brand_id=c.brand_id, player_id=c.player_id,
-                      openid=openid, unionid=unionid, phone=phones.get(c.player_id), tag=c.tag,
+                      openid=openid or erased.get(c.player_id, {}).get("openid"),
+                      unionid=unionid or erased.get(c.player_id, {}).get("unionid"),
+                      phone=phones.get(c.player_id), tag=c.tag,
                       group=c.group, op=c.op, rule_id=c.rule_id, reason=c.reason,
                       at=c.created_at) for c, openid, unionid in rows]
     return Page(changes, changes[-1].position if changes else after)

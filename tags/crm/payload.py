@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.clock import isoformat
 from engine.extensions import db
 from engine.models import Player, TagChange
-from tags.crm.personal_data import erased_identifiers
+from engine.privacy.erasure import erased_identifiers
 from tags.outbox import phones_of
 
 

@@ -143,11 +143,3 @@ def _only_corp(brand_id: int) -> str:
         raise Unprocessable("请指明企业 ID（corp_id）", code="corp_id_required",
                             fields={"corp_id": ["品牌有 0 个或多个企业微信连接，需指明"]})
     return corps[0]
-
-
-def erased_identifiers(player_ids: list[int]) -> dict[int, dict]:
-    """Return the kept identifiers of erased players, by player id (for delete changes)."""
-    if not player_ids:
-        return {}
-    rows = db.session.scalars(select(PlayerErasure).where(PlayerErasure.player_id.in_(player_ids)))
-    return {row.player_id: json.loads(row.identifiers) for row in rows}

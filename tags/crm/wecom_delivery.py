@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from engine.extensions import db, redis_store
 from engine.models import CrmEndpoint, Player, PlayerWeCom, WeComTag
-from tags.crm.personal_data import erased_identifiers
+from engine.privacy.erasure import erased_identifiers
 from tags.crm.webhook import Outcome
 from tags.crm.wecom import TAG_ID_INVALID, WeComClient, WeComError
 

@@ -148,3 +148,14 @@ def test_cli_exports_and_deletes(runner, brand, player):
     assert done.exit_code == 0 and "erased player" in done.output
     db.session.expire_all()
     assert db.session.get(Player, player.id).openid is None
+
+
+def test_the_pull_api_names_the_erased_person_too(client, brand, key, player):
+    openid = player.openid
+    client.delete(f"/api/v1/crm/players/{player.id}", headers=key)
+    reader, _ = create_api_key(brand, ["tags:read"])
+    db.session.commit()
+    page = client.get("/api/v1/crm/tag-changes", headers={"Authorization": f"Bearer {reader}"})
+    [change] = page.get_json()["changes"]
+    assert change["op"] == "delete" and change["player"]["openid"] == openid
+    assert change["player"]["phone"] is None
