@@ -29,9 +29,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     app.json.ensure_ascii = False  # Chinese text as UTF-8: a third of the bytes
 
-    from engine import models  # noqa: F401  (tables for Alembic)
+    from engine import (
+        headers,
+        models,  # noqa: F401  (tables for Alembic)
+    )
     from engine.access import rate_limits
-    from engine.extensions import api, db, limiter, migrate, redis_store, socketio, tune_sqlite
+    from engine.extensions import (
+        api,
+        db,
+        limiter,
+        migrate,
+        redis_store,
+        socketio,
+        tune_sqlite,
+    )
 
     db.init_app(app)
     with app.app_context():
@@ -57,4 +68,5 @@ def create_app(test_config: dict | None = None) -> Flask:
         from engine import statement_count
 
         statement_count.init_app(app)
+    headers.init_app(app)  # last: the API browser's route must exist
     return app

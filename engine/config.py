@@ -12,6 +12,10 @@ import os
 from collections.abc import Mapping
 
 DEV_SECRET = "hudong-development-secret-do-not-use-in-production"
+MODES = ("development", "test", "production")
+MIN_SECRET_BYTES = 32
+# a 32-character key of few distinct characters ("aaaa...", "1212...") is not random
+MIN_SECRET_DISTINCT = 12
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -22,6 +26,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     return default if raw in (None, "") else raw.lower() in ("1", "true", "yes", "on")
+
+
+def check_settings(config: Mapping) -> None:
+    """Refuse to start on an unknown HUDONG_ENV, or in production with a weak SECRET_KEY."""
+    mode = config.get("HUDONG_ENV")
+    if mode not in MODES:
+        raise RuntimeError(f"HUDONG_ENV={mode!r} is not one of {', '.join(MODES)}: "
+                           "refusing to start (a typo must not run development)")
+    if mode == "production":
+        check_production_secret(config.get("SECRET_KEY") or "")
+
+
+def check_production_secret(secret: str) -> None:
+    """Refuse a production SECRET_KEY that is the default, short or plainly not random.
+
+    It signs console sessions and player cookies: 32 random bytes at least
+    (``python -c "import secrets; print(secrets.token_urlsafe(32))"`` gives 43
+    characters).
+    """
+    if secret == DEV_SECRET:
+        raise RuntimeError("refusing to start in production with the default SECRET_KEY; "
+                           "set SECRET_KEY to a long random value")
+    if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < MIN_SECRET_DISTINCT:
+        raise RuntimeError(f"refusing to start in production: SECRET_KEY must be at least "
+                           f"{MIN_SECRET_BYTES} random bytes (secrets.token_urlsafe(32))")
 
 
 def normalize_database_url(url: str) -> str:
@@ -87,6 +116,7 @@ def configure(app, test_config: Mapping | None = None) -> None:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.from_mapping(test_config)
+    check_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = os.path.join(app.instance_path, "hudong.db")
@@ -99,9 +129,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     env = os.environ if env is None else env
     mode = env.get("HUDONG_ENV", "development")
     secret = env.get("SECRET_KEY") or DEV_SECRET
-    if mode == "production" and secret == DEV_SECRET:
-        raise RuntimeError("refusing to start in production with the default SECRET_KEY; "
-                           "set SECRET_KEY to a long random value")
+    check_settings({"HUDONG_ENV": mode, "SECRET_KEY": secret})
     database_url = env.get("DATABASE_URL", "")
     encryption_keys = _encryption_keys(env, mode)
     return {
@@ -126,6 +154,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         # Fernet keys, first encrypts; empty: derived from SECRET_KEY (engine.encryption)
         "DATA_ENCRYPTION_KEYS": encryption_keys,
+        # where brand images are served from when not from us (a CDN): allowed by the CSP
+        "ASSET_ORIGIN": env.get("ASSET_ORIGIN", "").rstrip("/"),
         "WECHAT_APPID": env.get("WECHAT_APPID", ""),
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_OAUTH_BASE": env.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.access.wechat.views import bp as wechat_bp
+from engine.api import admin_award_failures as admin_award_failures_api
 from engine.api import admin_campaigns as admin_campaigns_api
 from engine.api import admin_rewards as admin_rewards_api
 from engine.api import admin_standings as admin_standings_api
@@ -51,6 +52,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_standings_api.blp)
     api.register_blueprint(crm_admin_api.blp)
     api.register_blueprint(crm_players_api.blp)
+    api.register_blueprint(admin_award_failures_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(wechat_bp)

@@ -14,6 +14,7 @@ from engine.boards.periods import PERIODS
 from engine.errors import ValidationFailed
 from engine.models import CouponBatch, Prize, RewardRule
 from engine.rewards import admin
+from engine.rewards.awards import REPEATS
 from engine.rewards.draws import MILLION
 
 blp = Blueprint("admin_rewards", __name__, url_prefix="/api/v1/admin",
@@ -136,6 +137,9 @@ class RewardRuleInSchema(Schema):
     batch_id = fields.Integer(strict=True, required=True,
                               validate=validate.Range(min=1, max=INT_MAX))
     title = fields.String(load_default="", validate=validate.Length(max=120))
+    repeat = fields.String(validate=validate.OneOf(REPEATS), metadata={
+        "description": "once: one coupon per player; per_period: one per period won "
+                       "(default for rank rules; score rules need a period)"})
 
 
 class RewardRuleSchema(Schema):
@@ -148,6 +152,7 @@ class RewardRuleSchema(Schema):
     rank_to = fields.Integer(allow_none=True)
     batch_id = fields.Integer()
     title = fields.String()
+    repeat = fields.String()
     created_at = fields.String()
 
 

@@ -32,7 +32,7 @@ from engine.models import (
     RewardRule,
     Score,
 )
-from engine.rewards.awards import award_once
+from engine.rewards import awards, failures
 
 log = logging.getLogger(__name__)
 CLOSABLE = ("live", "paused", "ended")
@@ -109,39 +109,64 @@ def _close_row(campaign_id: int, period: str, key: str) -> PeriodClose | None:
         PeriodClose.period_key == key))
 
 
+def rank_award(campaign: Campaign, rule: RewardRule, close: PeriodClose,
+               player_id: int) -> failures.Award:
+    """Return the award a rank rule makes: once per period won, or once per player."""
+    batch = db.session.get(CouponBatch, rule.batch_id)
+    if rule.repeat == awards.ONCE:
+        return failures.Award(campaign, batch, player_id, "rank",
+                              f"rank:{rule.id}:once:p:{player_id}", rule_id=rule.id,
+                              period=close.period, period_key=close.period_key)
+    return failures.Award(campaign, batch, player_id, "rank",
+                          f"rank:{rule.id}:{close.period}:{close.period_key}:p:{player_id}",
+                          rule_id=rule.id, past_limit=True, period=close.period,
+                          period_key=close.period_key)
+
+
 def award_rank_prizes(campaign: Campaign, close: PeriodClose) -> int:
-    """Issue every rank prize of a frozen period; return how many were new."""
+    """Issue every rank prize of a frozen period; return how many were new.
+
+    A prize that cannot be issued is recorded as an award failure; the
+    period then stays "incomplete" (see ``close_period``).
+    """
     rules = db.session.scalars(select(RewardRule).where(
         RewardRule.campaign_id == campaign.id, RewardRule.trigger == "rank",
         RewardRule.period == close.period).order_by(RewardRule.id)).all()
     issued = 0
     for rule in rules:
-        batch = db.session.get(CouponBatch, rule.batch_id)
         winners = db.session.scalars(select(FinalStanding).where(
             FinalStanding.close_id == close.id,
             FinalStanding.rank.between(rule.rank_from or 1, rule.rank_to or rule.rank_from or 1))
             .order_by(FinalStanding.rank)).all()
         for standing in winners:
-            key = f"rank:{rule.id}:{close.period}:{close.period_key}:p:{standing.player_id}"
-            if award_once(campaign, batch, standing.player_id, "rank", key):
+            if awards.award_once(rank_award(campaign, rule, close, standing.player_id)):
                 issued += 1
             db.session.commit()  # each prize is durable on its own: a crash resumes here
     return issued
 
 
 def close_period(campaign: Campaign, period: str, key: str) -> PeriodClose:
-    """Freeze and award one period; running it again changes nothing."""
+    """Freeze and award one period; running it again changes nothing once it is closed.
+
+    A period whose prizes could not all be issued stays "incomplete", never
+    "closed" over a lost prize: the next run tries the missing ones again, and
+    a marketer's retry of the last failure closes it.
+    """
     close = freeze(campaign, period, key)
     if close.status == "closed":
         return close
     issued = award_rank_prizes(campaign, close)
-    close.status, close.closed_at = "closed", utcnow()
+    missing = failures.open_count(campaign.id, period, key)
+    close.status = "incomplete" if missing else "closed"
+    close.closed_at = None if missing else utcnow()
     close.awarded += issued
     record_event("period_closed", brand_id=campaign.brand_id, campaign_id=campaign.id,
-                 period=period, period_key=key, players=close.players, awarded=issued)
+                 period=period, period_key=key, players=close.players, awarded=issued,
+                 not_issued=missing)
     db.session.commit()
-    log.info("closed %s %s/%s: %s players, %s prizes", campaign.slug, period, key,
-             close.players, issued)
+    log.log(logging.WARNING if missing else logging.INFO,
+            "%s %s %s/%s: %s players, %s prizes, %s not issued", close.status, campaign.slug,
+            period, key, close.players, issued, missing)
     return close
 
 

@@ -10,12 +10,21 @@ from engine.models.play import PlaySession, Score
 from engine.models.player import Player
 from engine.models.profile import PlayerErasure, PlayerProfile, ProfileForm
 from engine.models.referral import Referral
-from engine.models.reward import Coupon, CouponBatch, Draw, DrawCredit, Prize, PrizeDay, RewardRule
+from engine.models.reward import (
+    AwardFailure,
+    Coupon,
+    CouponBatch,
+    Draw,
+    DrawCredit,
+    Prize,
+    PrizeDay,
+    RewardRule,
+)
 from engine.models.standing import FinalStanding, PeriodClose
 from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
 from engine.models.wechat import WeChatAccount
 
-__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "Brand", "BrandMember", "Campaign", "Coupon",
+__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember", "Campaign", "Coupon",
            "CouponBatch", "CrmEndpoint", "Delivery", "Draw", "DrawCredit", "Event",
            "FinalStanding", "GameAction", "GameState", "Marketer", "PeriodClose", "PlaySession",
            "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",

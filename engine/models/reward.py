@@ -131,6 +131,11 @@ class Draw(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def _default_repeat(context) -> str:
+    """Return a new rule's repeat when none is given: rank prizes per period, else once."""
+    return "per_period" if context.get_current_parameters().get("trigger") == "rank" else "once"
+
+
 class RewardRule(db.Model):
     """When a coupon is awarded: a score threshold, a rank range, a goal reached..."""
 
@@ -150,5 +155,44 @@ class RewardRule(db.Model):
     rank_to: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id"))
     title: Mapped[str] = mapped_column(String(120), default="")
+    # "once": one coupon per player from this rule; "per_period": one per period won
+    # (rank rules, and score rules with a period), past the batch's per-player limit
+    repeat: Mapped[str] = mapped_column(String(12), default=_default_repeat,
+                                        server_default="once")
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AwardFailure(db.Model):
+    """An earned coupon that could not be issued, with why; open until a retry issues it.
+
+    One row per award key (the key the coupon would carry): a failure seen
+    again counts another attempt on the same row.
+    """
+
+    __tablename__ = "award_failures"
+    __table_args__ = (UniqueConstraint("brand_id", "award_key"),
+                      Index("ix_award_failures_campaign_status", "campaign_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # no foreign key: a rule deleted later leaves its failures readable
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id"))
+    source: Mapped[str] = mapped_column(String(24))
+    award_key: Mapped[str] = mapped_column(String(120))
+    # issued past the batch's per-player limit (a "per_period" rule)
+    past_limit: Mapped[bool] = mapped_column(Boolean, default=False)
+    period: Mapped[str | None] = mapped_column(String(8))
+    period_key: Mapped[str | None] = mapped_column(String(16))
+    # the domain error's code: coupons_exhausted, coupon_limit_reached, coupon_not_available
+    reason: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_tried_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

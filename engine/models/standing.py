@@ -26,7 +26,8 @@ class PeriodClose(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     period: Mapped[str] = mapped_column(String(8))
     period_key: Mapped[str] = mapped_column(String(16))
-    # frozen -> standings written; closed -> rank prizes awarded too
+    # frozen -> standings written; closed -> every rank prize issued; incomplete -> some
+    # could not be (award_failures): closing runs again, and a retry may finish it
     status: Mapped[str] = mapped_column(String(12), default="frozen")
     players: Mapped[int] = mapped_column(Integer, default=0)
     awarded: Mapped[int] = mapped_column(Integer, default=0)

@@ -204,7 +204,7 @@ def rule_view(rule: RewardRule) -> dict:
     return {"id": rule.id, "campaign_id": rule.campaign_id, "trigger": rule.trigger,
             "threshold": rule.threshold, "period": rule.period, "rank_from": rule.rank_from,
             "rank_to": rule.rank_to, "batch_id": rule.batch_id, "title": rule.title,
-            "created_at": isoformat(rule.created_at)}
+            "repeat": rule.repeat, "created_at": isoformat(rule.created_at)}
 
 
 def rules_of(campaign: Campaign) -> list[dict]:
@@ -214,14 +214,26 @@ def rules_of(campaign: Campaign) -> list[dict]:
         .order_by(RewardRule.id))]
 
 
+def _repeat(fields: dict) -> str:
+    """Return the rule's repeat: given, else per period for rank prizes and once otherwise."""
+    repeat = fields.get("repeat") or (
+        awards.PER_PERIOD if fields["trigger"] == "rank" else awards.ONCE)
+    if repeat == awards.PER_PERIOD and (fields["trigger"] == awards.GOAL_REACHED
+                                        or not fields.get("period")):
+        raise Unprocessable("每期发放需要设置榜单周期（daily 或 weekly）", code="invalid_rule",
+                            fields={"repeat": ["per_period 需要 period"]})
+    return repeat
+
+
 def _trigger_fields(fields: dict) -> dict:
     if fields["trigger"] == awards.GOAL_REACHED:  # a game state completed: nothing to set
-        return {}
+        return {"repeat": _repeat(fields)}
     if fields["trigger"] == "score":
         if fields.get("threshold") is None:
             raise Unprocessable("按分数发券需要设置分数线", code="invalid_rule",
                                 fields={"threshold": ["trigger 为 score 时必填"]})
-        return {"threshold": fields["threshold"]}
+        return {"threshold": fields["threshold"], "period": fields.get("period"),
+                "repeat": _repeat(fields)}
     missing = [k for k in ("period", "rank_from", "rank_to") if fields.get(k) is None]
     if missing:
         raise Unprocessable("按排名发券需要设置榜单周期和名次范围", code="invalid_rule",
@@ -229,7 +241,8 @@ def _trigger_fields(fields: dict) -> dict:
     if fields["rank_from"] > fields["rank_to"]:
         raise Unprocessable("起始名次不能大于结束名次", code="invalid_rule",
                             fields={"rank_to": ["必须不小于 rank_from"]})
-    return {k: fields[k] for k in ("period", "rank_from", "rank_to")}
+    return {**{k: fields[k] for k in ("period", "rank_from", "rank_to")},
+            "repeat": _repeat(fields)}
 
 
 def create_rule(campaign: Campaign, fields: dict) -> dict:

@@ -6,14 +6,17 @@ import logging
 
 from sqlalchemy import select
 
-from engine.clock import isoformat
+from engine.boards import periods
+from engine.clock import isoformat, utcnow
 from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, RewardRule
-from engine.rewards.coupons import issue_coupon
+from engine.rewards import failures
 
 log = logging.getLogger(__name__)
 _UNAVAILABLE = (CouponsExhausted, CouponLimitReached, CouponNotAvailable)
+ONCE, PER_PERIOD = "once", "per_period"
+REPEATS = (ONCE, PER_PERIOD)
 
 
 def reward_view(coupon: Coupon, batch: CouponBatch) -> dict:
@@ -22,29 +25,45 @@ def reward_view(coupon: Coupon, batch: CouponBatch) -> dict:
             "code": coupon.code, "expires_at": isoformat(coupon.expires_at)}
 
 
-def award_once(campaign: Campaign, batch: CouponBatch, player_id: int, source: str,
-               award_key: str) -> dict | None:
-    """Issue one coupon under ``award_key`` unless it was issued before or none is left."""
-    if db.session.scalar(select(Coupon.id).where(Coupon.brand_id == batch.brand_id,
-                                                 Coupon.award_key == award_key)):
+def award_once(award: failures.Award) -> dict | None:
+    """Issue the award's coupon unless it was issued before; record why when it cannot be.
+
+    Nothing earned is dropped in silence: "exhausted", "limit reached" and
+    "expired" become an award failure (``engine.rewards.failures``) that the
+    marketer sees and retries.
+    """
+    if db.session.scalar(select(Coupon.id).where(Coupon.brand_id == award.batch.brand_id,
+                                                 Coupon.award_key == award.award_key)):
         return None
     try:
-        with db.session.begin_nested():
-            coupon = issue_coupon(batch, player_id, source=source, award_key=award_key,
-                                  campaign_id=campaign.id)
+        coupon = failures.issue(award)
     except _UNAVAILABLE as exc:
-        log.info("no %s coupon for player %s (%s): %s", source, player_id, award_key, exc.code)
+        failures.record(award, exc)
         return None
-    return reward_view(coupon, batch)
+    failures.resolve(award.campaign.brand_id, award.award_key, coupon)
+    return reward_view(coupon, award.batch)
 
 
 def _reached(score: int, threshold: int, ascending: bool) -> bool:
     return score <= threshold if ascending else score >= threshold
 
 
+def score_award(campaign: Campaign, rule: RewardRule, player_id: int) -> failures.Award:
+    """Return the award a score rule makes: once per player, or once per player and period."""
+    batch = db.session.get(CouponBatch, rule.batch_id)
+    if rule.repeat == PER_PERIOD and rule.period:
+        key = periods.period_key(rule.period, utcnow(), campaign.timezone)
+        return failures.Award(campaign, batch, player_id, "score",
+                              f"rule:{rule.id}:{rule.period}:{key}:p:{player_id}",
+                              rule_id=rule.id, past_limit=True, period=rule.period,
+                              period_key=key)
+    return failures.Award(campaign, batch, player_id, "score", f"rule:{rule.id}:p:{player_id}",
+                          rule_id=rule.id)
+
+
 def award_for_score(campaign: Campaign, player_id: int, score: int,
                     ascending: bool = False, rules: list[RewardRule] | None = None) -> list[dict]:
-    """Issue every score-threshold coupon the score reaches, once per player.
+    """Issue every score-threshold coupon the score reaches, once per player (or period).
 
     ``rules`` are the campaign's score rules when the caller has them (the
     campaign cache): they are checked in memory, and SQL is only touched when
@@ -58,8 +77,7 @@ def award_for_score(campaign: Campaign, player_id: int, score: int,
     for rule in rules:
         if rule.threshold is None or not _reached(score, rule.threshold, ascending):
             continue
-        batch = db.session.get(CouponBatch, rule.batch_id)
-        won = award_once(campaign, batch, player_id, "score", f"rule:{rule.id}:p:{player_id}")
+        won = award_once(score_award(campaign, rule, player_id))
         if won:
             rewards.append(won)
     return rewards
@@ -90,7 +108,8 @@ def award_for_goal(campaign: Campaign, player_id: int) -> list[dict]:
     rewards = []
     for rule in _goal_rules(campaign):
         batch = db.session.get(CouponBatch, rule.batch_id)
-        won = award_once(campaign, batch, player_id, GOAL_REACHED, _goal_key(rule, player_id))
+        won = award_once(failures.Award(campaign, batch, player_id, GOAL_REACHED,
+                                        _goal_key(rule, player_id), rule_id=rule.id))
         if won:
             rewards.append(won)
     return rewards

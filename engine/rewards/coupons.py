@@ -123,12 +123,14 @@ def expiry_for(batch: CouponBatch, issued_at: datetime) -> datetime | None:
 
 
 def issue_coupon(batch: CouponBatch, player_id: int, *, source: str,
-                 award_key: str | None = None, campaign_id: int | None = None) -> Coupon:
+                 award_key: str | None = None, campaign_id: int | None = None,
+                 past_limit: bool = False) -> Coupon:
     """Give the player one coupon of ``batch``; the same award key, the same coupon.
 
     Raises ``CouponsExhausted`` when no code is left, ``CouponLimitReached``
-    when the player holds the batch's per-player limit, ``CouponNotAvailable``
-    when the batch has expired. The caller commits.
+    when the player holds the batch's per-player limit (unless ``past_limit``:
+    a prize won once per period), ``CouponNotAvailable`` when the batch has
+    expired. The caller commits.
     """
     now = utcnow()
     if award_key and (found := _awarded(batch.brand_id, award_key)):
@@ -138,7 +140,7 @@ def issue_coupon(batch: CouponBatch, player_id: int, *, source: str,
         raise CouponNotAvailable("优惠券已过期，无法发放")
     for _ in range(_ATTEMPTS):
         held = _held(batch.id, player_id)
-        if held >= batch.per_player_limit:
+        if held >= batch.per_player_limit and not past_limit:
             raise CouponLimitReached()
         try:
             with db.session.begin_nested():

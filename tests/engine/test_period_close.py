@@ -91,14 +91,14 @@ def test_a_crash_halfway_resumes_without_double_awards(app, monkeypatch):
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(period_close, "award_once", crash_on_third)
+    monkeypatch.setattr(awards, "award_once", crash_on_third)
     with pytest.raises(RuntimeError):
         period_close.close_period(campaign, "daily", "2026-11-21")
     db.session.rollback()
     assert db.session.scalar(select(PeriodClose.status)) == "frozen"
     assert db.session.scalar(select(func.count()).select_from(Coupon)
                              .where(Coupon.source == "rank")) == 2
-    monkeypatch.setattr(period_close, "award_once", real)
+    monkeypatch.setattr(awards, "award_once", real)
     close = period_close.close_period(campaign, "daily", "2026-11-21")
     assert close.status == "closed"
     issued = db.session.scalars(select(Coupon.player_id).where(Coupon.source == "rank")).all()
