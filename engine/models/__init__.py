@@ -24,7 +24,8 @@ from engine.models.standing import FinalStanding, PeriodClose
 from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
 from engine.models.wechat import WeChatAccount
 
-__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember", "Campaign", "Coupon",
+__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember", "Campaign",
+           "Coupon",
            "CouponBatch", "CrmEndpoint", "Delivery", "Draw", "DrawCredit", "Event",
            "FinalStanding", "GameAction", "GameState", "Marketer", "PeriodClose", "PlaySession",
            "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",

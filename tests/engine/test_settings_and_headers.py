@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
@@ -15,6 +16,7 @@ from engine.extensions import db
 from tests.factories import make_brand, make_campaign, make_marketer
 
 STRONG = secrets.token_urlsafe(32)
+FERNET = Fernet.generate_key().decode()
 
 
 @pytest.mark.parametrize("mode", ["prod", "Production", "dev", "staging", ""])
@@ -29,14 +31,16 @@ def test_an_unknown_env_refuses_to_start(monkeypatch, app_config, mode):
 @pytest.mark.parametrize("secret", ["", "x", DEV_SECRET, "a" * 64, "12" * 20, STRONG[:31]])
 def test_production_refuses_a_weak_secret(app_config, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        load_config({"HUDONG_ENV": "production", "SECRET_KEY": secret})
+        load_config({"HUDONG_ENV": "production", "SECRET_KEY": secret,
+                     "DATA_ENCRYPTION_KEY": FERNET})
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({**app_config, "HUDONG_ENV": "production", "SECRET_KEY": secret})
 
 
 @pytest.mark.parametrize("mode", ["development", "test", "production"])
 def test_the_three_envs_start(app_config, mode):
-    assert load_config({"HUDONG_ENV": mode, "SECRET_KEY": STRONG})["HUDONG_ENV"] == mode
+    env = {"HUDONG_ENV": mode, "SECRET_KEY": STRONG, "DATA_ENCRYPTION_KEY": FERNET}
+    assert load_config(env)["HUDONG_ENV"] == mode
     built = create_app({**app_config, "HUDONG_ENV": mode, "SECRET_KEY": STRONG})
     assert built.test_client().get("/").status_code == 200
     assert built.config["SESSION_COOKIE_SECURE"] is (mode == "production")
