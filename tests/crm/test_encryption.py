@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
@@ -22,7 +24,7 @@ def stored_secret(account_id: int) -> str:
 
 
 def test_production_refuses_to_start_without_a_key():
-    env = {"HUDONG_ENV": "production", "SECRET_KEY": "x" * 48}
+    env = {"HUDONG_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32)}
     with pytest.raises(RuntimeError, match="DATA_ENCRYPTION_KEY"):
         load_config(env)
     key = Fernet.generate_key().decode()

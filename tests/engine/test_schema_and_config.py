@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
@@ -33,7 +35,7 @@ def test_production_refuses_the_default_secret():
         load_config({"HUDONG_ENV": "production"})
     with pytest.raises(RuntimeError):
         load_config({"HUDONG_ENV": "production", "SECRET_KEY": DEV_SECRET})
-    cfg = load_config({"HUDONG_ENV": "production", "SECRET_KEY": "x" * 40,
+    cfg = load_config({"HUDONG_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
                        "DATA_ENCRYPTION_KEY": "A" * 43 + "="})
     assert cfg["SESSION_COOKIE_SECURE"] is True
 
