@@ -8,7 +8,9 @@ client's own claim is only compared, never used. Every refusal is an event.
 from __future__ import annotations
 
 import logging
+import random
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +29,7 @@ from engine.campaigns import audience, cache, lifecycle
 from engine.campaigns.cache import CachedCampaign
 from engine.clock import local_day, to_ms, utcnow
 from engine.errors import (
+    ActionNotReady,
     AlreadyFinished,
     InvalidMoves,
     InvalidToken,
@@ -45,6 +48,8 @@ from games import MoveRejected, get_game_type
 
 log = logging.getLogger(__name__)
 _TOKEN_SALT = "play-session"
+# a burst of starts by one player races for play numbers; each round one of them wins
+_START_ATTEMPTS = 64
 
 
 @dataclass
@@ -80,7 +85,9 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
     now = utcnow()
     day = local_day(now, campaign.timezone).isoformat()
     ttl = timedelta(seconds=current_app.config["PLAY_SESSION_TTL_S"])
-    for _ in range(5):
+    for attempt in range(_START_ATTEMPTS):
+        if attempt:  # lost a race for this play number to a start of the same player
+            time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
         values = {"id": uuid.uuid4().hex, "campaign_id": campaign.id, "player_id": player.id,
                   "seed": secrets.randbits(32), "game_params": campaign.game_params,
                   "status": "open", "day_key": day, "created_at": now, "expires_at": now + ttl}
@@ -101,7 +108,8 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
             return opened
         except IntegrityError:  # a concurrent start took this play number: count again
             db.session.rollback()
-    raise NoPlaysLeft("请稍后再试", retry_after=1)
+    # only a burst far past anything a phone sends gets here: a wait, not "no plays left"
+    raise ActionNotReady("请稍后再试", code="start_contended", retry_after=1)
 
 
 def _insert_numbered(campaign: Campaign, values: dict) -> int | None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine.clock import utcnow
+from engine.clock import local_day, utcnow
 from engine.errors import NoDrawsLeft
 from engine.extensions import db
-from engine.models import Event, Prize
+from engine.models import Draw, DrawCredit, Event, Prize, PrizeDay
 from engine.rewards import draws
 from engine.rewards.coupons import create_batch
 from tests.factories import make_campaign, make_player
@@ -62,13 +62,29 @@ def test_out_of_stock_prize_is_never_drawn_and_others_keep_their_odds(app):
     assert rare.awarded == 2 and common.awarded == 1
 
 
+def _a_day_passes(campaign) -> None:
+    """Move the campaign's draws and caps to the local day before: today starts afresh."""
+    today = local_day(utcnow(), campaign.timezone).isoformat()
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    for table in (Draw.__table__, DrawCredit.__table__):
+        db.session.execute(table.update().where(table.c.campaign_id == campaign.id,
+                                                table.c.day_key == today)
+                           .values(day_key=yesterday))
+    db.session.execute(PrizeDay.__table__.update().where(PrizeDay.day_key == today)
+                       .values(day_key=yesterday))
+    db.session.commit()
+
+
 def test_daily_cap_resets_each_day(app):
     campaign = make_campaign(draw_config={"per_day": 10})
     capped = prize(campaign, "每日限1", 1_000_000, daily_cap=1)
     player = make_player(campaign.brand)
     assert draws.draw(campaign, player).prize.id == capped.id
+    assert draws.draw(campaign, player).prize is None  # today's one is gone
+    _a_day_passes(campaign)
+    assert draws.draw(campaign, player).prize.id == capped.id  # the next day has its own
     assert draws.draw(campaign, player).prize is None
-    assert capped.daily_cap == 1
+    assert db.session.scalar(select(func.count()).select_from(PrizeDay)) == 2
 
 
 def test_pacing_spreads_stock_over_the_days(app):
