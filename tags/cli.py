@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -31,7 +33,7 @@ def evaluate(slug: str | None) -> None:
     """Evaluate every tag rule for every player (a full pass) and write the changes."""
     brands = _brands(slug)
     with click.progressbar(length=len(brands) * len(_STEPS), label="evaluating tags",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         for brand in brands:
             if defaults.install_defaults(brand.id):
                 db.session.commit()
