@@ -187,6 +187,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Redis pub/sub channels ignore the database number: deployments sharing
         # one Redis keep their live messages apart by channel
         "LIVE_CHANNEL": env.get("LIVE_CHANNEL", "hudong-live"),
+        # how often the worker puts scores lost on the way to Redis back on their boards
+        "RECONCILE_INTERVAL_S": _int(env, "RECONCILE_INTERVAL_S", 300),
         "LEADERBOARD_PUSH_SIZE": _int(env, "LEADERBOARD_PUSH_SIZE", 20),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -94,3 +94,8 @@ def wecom_token_lock(corp_id: str) -> str:
 def wecom_mark_slots(corp_id: str) -> str:
     """Return the sorted set of a corp's mark_tag calls in flight (a semaphore)."""
     return f"{PREFIX}:wecom:{{{corp_id}}}:mark-slots"
+
+
+def reconcile_checkpoint() -> str:
+    """Return when the last board reconcile started (ISO 8601), rebuilt if lost."""
+    return f"{PREFIX}:boards:reconciled-at"

@@ -16,6 +16,7 @@ from engine.api import profile as profile_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
 from engine.api.schemas import LIVE_EVENTS
+from engine.boards import reconcile
 from engine.boards.live import NAMESPACE, LiveNamespace
 from engine.cli.access import register_access_cli
 from engine.cli.crm import register_crm_cli
@@ -68,3 +69,4 @@ def register(app: Flask) -> None:
     register_crm_sync_cli(app)
     # every long-running worker asks for a CRM sync every CRM_POLL_S seconds
     add_ticker(app, crm_jobs.start_ticker)
+    add_ticker(app, reconcile.start_ticker)
