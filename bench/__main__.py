@@ -32,6 +32,7 @@ from bench import (
     refused_body,
     replay,
     sql_rank,
+    tag_rules,
 )
 from bench.load import LoadResult
 from bench.servers import LOG_DIR, Gunicorn
@@ -189,7 +190,8 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live) + more
-            + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s))
+            + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
+            + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
                 + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
                 + refused_body.failures(refused))
