@@ -159,11 +159,19 @@ def _check_odds(campaign_id: int, ppm: int, except_id: int | None = None) -> Non
                             fields={"probability_ppm": [f"最多 {MILLION - others}"]})
 
 
+def _check_pacing(campaign: Campaign, paced: bool) -> None:
+    """Refuse pacing a prize over a campaign without both a start and an end."""
+    if paced and not (campaign.starts_at and campaign.ends_at):
+        raise Unprocessable("匀速发放需要活动设置开始和结束时间", code="pacing_needs_schedule",
+                            fields={"paced": ["活动没有开始或结束时间"]})
+
+
 def create_prize(campaign: Campaign, fields: dict) -> dict:
     """Add a prize whose odds keep the campaign's total within a million ppm."""
     if fields.get("batch_id") is not None:
         brand_batch(campaign.brand_id, fields["batch_id"])
     _check_odds(campaign.id, fields.get("probability_ppm", 0))
+    _check_pacing(campaign, fields.get("paced", False))
     prize = Prize(brand_id=campaign.brand_id, campaign_id=campaign.id,
                   **{k: fields[k] for k in PRIZE_FIELDS if k in fields})
     db.session.add(prize)
@@ -180,6 +188,8 @@ def update_prize(prize: Prize, changes: dict) -> dict:
                             fields={"stock": [f"至少 {prize.awarded}"]})
     if "probability_ppm" in changes:
         _check_odds(prize.campaign_id, changes["probability_ppm"], except_id=prize.id)
+    if changes.get("paced"):
+        _check_pacing(db.session.get(Campaign, prize.campaign_id), True)
     for key in PRIZE_FIELDS:
         if key in changes:
             setattr(prize, key, changes[key])

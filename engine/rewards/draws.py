@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from engine.boards import periods
 from engine.campaigns import lifecycle
 from engine.clock import as_utc, local_day, utcnow
 from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted, NoDrawsLeft
@@ -134,14 +135,19 @@ def choose(prizes: list[Prize], roll: int) -> Prize | None:
 
 
 def paced_limit(prize: Prize, campaign: Campaign, now: datetime) -> int | None:
-    """Return how many of the prize may be out by now (stock spread over the days)."""
+    """Return how many of the prize may be out by now: stock spread over the days and hours.
+
+    The campaign's local days, first to last, share the stock evenly, and each
+    day's share comes out over its hours: by noon of a day, half of that day's
+    share. Saving a paced prize without a schedule is refused (admin).
+    """
     if prize.stock is None or not prize.paced or not (campaign.starts_at and campaign.ends_at):
         return prize.stock
-    start = local_day(as_utc(campaign.starts_at), campaign.timezone)
-    end = local_day(as_utc(campaign.ends_at), campaign.timezone)
-    days = max((end - start).days + 1, 1)
-    day_no = min(max((local_day(now, campaign.timezone) - start).days + 1, 1), days)
-    return min(prize.stock, math.ceil(prize.stock * day_no / days))
+    tz = campaign.timezone
+    first = periods.start_of_day(local_day(as_utc(campaign.starts_at), tz), tz)
+    last = periods.start_of_day(local_day(as_utc(campaign.ends_at), tz) + timedelta(days=1), tz)
+    elapsed = min(max((as_utc(now) - first) / (last - first), 0.0), 1.0)
+    return min(prize.stock, max(1, math.ceil(prize.stock * elapsed)))
 
 
 def _reserve(prize: Prize, campaign: Campaign, day: str, now: datetime) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -93,7 +94,7 @@ def test_pacing_spreads_stock_over_the_days(app):
                              ends_at=now + timedelta(days=9, hours=1))
     paced = prize(campaign, "均匀发放", 1_000_000, stock=100, paced=True)
     limit = draws.paced_limit(paced, campaign, now)
-    assert 10 <= limit <= 20  # the first of ten or eleven local days
+    assert 1 <= limit <= 10  # within the first of ten or eleven local days
     players = [make_player(campaign.brand) for _ in range(3)]
     won = sum(draws.draw(campaign, p).prize is not None for p in players for _ in range(10))
     assert won == min(limit, 30)
@@ -156,3 +157,31 @@ def test_draws_refused_when_campaign_not_live(app, client):
     campaign = make_campaign(status="paused", draw_config={"per_day": 3})
     resp = client.post(f"/api/v1/campaigns/{campaign.slug}/draws", json={})
     assert resp.status_code == 403
+
+
+def test_pacing_spreads_a_days_share_over_its_hours(app):
+    start = datetime(2030, 3, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    campaign = make_campaign(starts_at=start, ends_at=start + timedelta(days=9, hours=12),
+                             status="draft")
+    paced = prize(campaign, "均匀发放", 0, stock=100, paced=True)
+    at = [draws.paced_limit(paced, campaign, start + timedelta(hours=h))
+          for h in (0, 1, 6, 12, 24, 36, 240)]
+    # ten days of ten: a tenth of a day's share per 2.4 hours, never all of it at midnight
+    assert at == [1, 1, 3, 5, 10, 15, 100]
+
+
+def test_pacing_without_a_schedule_is_refused(app, client):
+    from tests.engine.test_admin_api import bearer
+    from tests.factories import make_marketer
+
+    campaign = make_campaign(status="draft", starts_at=None, ends_at=None)
+    auth = bearer(make_marketer(campaign.brand))
+    url = f"/api/v1/admin/campaigns/{campaign.id}/prizes"
+    refused = client.post(url, headers=auth, json={"name": "限量", "stock": 10, "paced": True})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "pacing_needs_schedule"
+    made = client.post(url, headers=auth, json={"name": "限量", "stock": 10})
+    assert made.status_code == 201
+    refused = client.patch(f"/api/v1/admin/prizes/{made.get_json()['id']}", headers=auth,
+                           json={"paced": True})
+    assert refused.get_json()["error"]["code"] == "pacing_needs_schedule"
