@@ -55,6 +55,20 @@ def is_snapshot() -> bool:
     return bool(session.get(SNAPSHOT_KEY))
 
 
+def snapshot_page_shown() -> bool:
+    """Note a play page shown in snapshot mode; say whether one was shown before.
+
+    WeChat shows a snapshot page once; the visitor who taps "使用完整服务"
+    loads it again in the full browser. That second load forgets the flag,
+    so the page sends the browser through OAuth again and it becomes a player.
+    """
+    if session.get(SNAPSHOT_KEY) == "shown":
+        session.pop(SNAPSHOT_KEY, None)
+        return True
+    session[SNAPSHOT_KEY] = "shown"
+    return False
+
+
 def player_id_for(brand_id: int) -> int | None:
     """Return the id of this browser's player for ``brand_id``, if any."""
     value = (session.get(PLAYERS_KEY) or {}).get(str(brand_id))

@@ -32,6 +32,8 @@ def play_page(slug: str):
         return render_template("not_found.html"), 404
     player = identity.current_player(campaign.brand_id)
     wechat = identity.wechat_enabled(campaign.brand_id)
+    if player is None and wechat and identity.is_snapshot() and identity.snapshot_page_shown():
+        return redirect(login.authorize_url_for(campaign, request.full_path.rstrip("?")))
     if player is None and wechat and not identity.is_snapshot():
         return redirect(login.authorize_url_for(campaign, request.full_path.rstrip("?")))
     if player is None and not wechat:

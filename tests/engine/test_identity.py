@@ -329,3 +329,23 @@ def test_with_wechat_a_forged_cookie_names_no_player(browser, wechat_app):
         cookie["players"] = {str(campaign.brand_id): 12345}
     assert start(browser, campaign.slug).status_code == 401
     assert browser.get(f"/c/{campaign.slug}").status_code == 302
+
+
+def test_a_snapshot_visitor_who_opens_the_full_service_becomes_a_player(browser, fake):
+    campaign = make_campaign()
+    fake.next_user(snapshot=True)
+    page = f"/c/{campaign.slug}"
+    sign_in(browser, page)
+    assert 'id="snapshot-notice"' in browser.get(page).get_data(as_text=True)
+    assert start(browser, campaign.slug).get_json()["error"]["code"] == "snapshot_user"
+    # 使用完整服务: WeChat loads the page again in the full browser
+    fake.next_user(openid="o-full-service")
+    again = browser.get(page)
+    assert again.status_code == 302 and "/connect/oauth2/authorize" in again.headers["Location"]
+    landed = browser.get(consent(again))
+    assert landed.status_code == 302 and landed.headers["Location"] == page
+    shown = browser.get(page).get_data(as_text=True)
+    assert 'id="snapshot-notice"' not in shown
+    [player] = players()
+    assert player.openid == "o-full-service"
+    assert start(browser, campaign.slug).status_code == 201
