@@ -11,7 +11,7 @@ export FLASK_APP = engine:create_app
 # node for the JS golden vectors: the system's, else the one Playwright ships
 NODE = $(shell command -v node 2>/dev/null || $(BIN)/python -c "import os, playwright; print(os.path.join(os.path.dirname(playwright.__file__), 'driver', 'node'))")
 
-.PHONY: setup migrate run test lint bench clean
+.PHONY: setup translations extract migrate run test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed translations
+
+# the console's catalogs: edit translations/zh/LC_MESSAGES/messages.po, then
+# `make translations` (the compiled .mo is committed too, so a clean clone works)
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d translations --statistics
+
+extract: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l zh
 
 migrate: setup
 	$(BIN)/flask db upgrade

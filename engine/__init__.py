@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import flask_babel
 from flask import Flask
 from socketio import RedisManager
 from sqlalchemy import event
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from engine.access import rate_limits
     from engine.extensions import (
         api,
+        babel,
         db,
         limiter,
         migrate,
@@ -43,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         socketio,
         tune_sqlite,
     )
+    from engine.web.locale import select_locale
 
     db.init_app(app)
     with app.app_context():
@@ -56,6 +59,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     rate_limits.init_app(app)
     api.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(root, "translations"))
+    # each request picks its language again (tests reuse one app context across requests)
+    app.before_request(flask_babel.refresh)
     # built here rather than from a URL: Flask-SocketIO only maps redis:// itself,
     # and the embedded Redis listens on a unix socket; never a cluster (see redis_store)
     queue = RedisManager(redis_store.queue_url, channel=app.config["LIVE_CHANNEL"])

@@ -67,6 +67,8 @@ RATE_LIMITS = {
     "session_start": "30/minute", "session_finish": "30/minute", "draw": "30/minute",
     "claim": "20/minute", "share": "20/minute", "profile": "10/minute",
     "garden_action": "60/minute", "login": "10/minute", "address": "6000/minute",
+    # failed console sign-ins, counted per account and per address: the next is 429
+    "console_login": "10 per 15 minutes",
 }
 
 
@@ -203,7 +205,21 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env.get("OPENAPI_SWAGGER_UI_URL",
-                                          "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"),
+        # Swagger UI is served from the swagger-ui-bundle package (engine.web.apidocs)
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        # the console: a sign-in lasts at most CONSOLE_SESSION_HOURS, and ends after
+        # CONSOLE_IDLE_MINUTES without a request
+        "CONSOLE_SESSION_HOURS": _int(env, "CONSOLE_SESSION_HOURS", 12),
+        "CONSOLE_IDLE_MINUTES": _int(env, "CONSOLE_IDLE_MINUTES", 120),
+        "INVITE_DAYS": _int(env, "INVITE_DAYS", 7),
+        # uploaded images: bytes per file and pixels per side
+        "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 2 * 1024 * 1024),
+        "UPLOAD_MAX_SIDE": _int(env, "UPLOAD_MAX_SIDE", 4096),
+        # the body limit of a console form that carries images (several files at once)
+        "UPLOAD_FORM_MAX_BYTES": _int(env, "UPLOAD_FORM_MAX_BYTES", 16 * 1024 * 1024),
+        # the body limit of a console form importing coupon codes (the CSV's own limit + slack)
+        "CODES_FORM_MAX_BYTES": _int(env, "CODES_FORM_MAX_BYTES", 5 * 1024 * 1024 + 64 * 1024),
+        # Flask-Babel: Simplified Chinese unless the browser prefers English
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     }

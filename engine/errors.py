@@ -167,3 +167,9 @@ class BodyTooLarge(DomainError):
     """Say a request body is past the limit of its route."""
 
     code, message = "too_large", "请求内容过大"
+
+
+class CsrfFailed(Forbidden):
+    """Say a cookie-authenticated write came without this session's CSRF token."""
+
+    code, message = "csrf_failed", "缺少或错误的 CSRF 令牌，请刷新页面后重试"

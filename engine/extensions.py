@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -30,6 +31,7 @@ socketio = SocketIO()
 # the one rate limiter, on the app's Redis so every process counts together
 # (engine.access.rate_limits says whom each limit counts)
 limiter = Limiter(key_func=player_key, key_prefix=RATE_LIMIT_PREFIX)
+babel = Babel()
 
 
 def tune_sqlite(dbapi_connection, _record) -> None:

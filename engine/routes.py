@@ -24,7 +24,9 @@ from engine.cli.operations import register_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.jobs import add_ticker
+from engine.web.apidocs import bp as apidocs_bp
 from engine.web.console import bp as console_bp
+from engine.web.media import bp as media_bp
 from engine.web.pages import bp as pages_bp
 from tags import admin_api as tags_admin_api
 from tags import consent_api as tags_consent_api
@@ -56,6 +58,8 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_award_failures_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(apidocs_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     for schema in LIVE_EVENTS.values():  # the live events' bodies, named in the OpenAPI document

@@ -3,6 +3,9 @@
 Tokens and keys are long random secrets shown once; only their SHA-256 is
 stored. Every marketer call is scoped to the brands the marketer belongs to,
 and every API-key call to the key's brand: another brand's objects are 404.
+A marketer's role in the object's brand decides whether they may change it
+(an analyst only reads: 403). A write authenticated by the console's cookie
+must carry the session's ``X-CSRF-Token`` header; a bearer token needs none.
 """
 
 from __future__ import annotations
@@ -11,18 +14,21 @@ import functools
 import hashlib
 import secrets
 
-from flask import g, request, session
+from flask import g, request
 from sqlalchemy import select
 
+from engine.access import signin
 from engine.clock import utcnow
-from engine.errors import MissingScope, NotAuthenticated, NotFound
+from engine.errors import CsrfFailed, Forbidden, MissingScope, NotAuthenticated, NotFound
 from engine.extensions import db
 from engine.models import AccessToken, ApiKey, Brand, BrandMember, Campaign, Marketer
+from engine.models.console import WRITER_ROLES
 
 TOKEN_PREFIX = "hdp_"
 KEY_PREFIX = "hdk_"
 SCOPES = ("coupons:redeem", "tags:read", "reports:read", "players:write")
-MARKETER_SESSION_KEY = "marketer_id"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def _digest(secret: str) -> str:
@@ -58,7 +64,11 @@ def _bearer() -> str | None:
 
 
 def current_marketer() -> Marketer | None:
-    """Return the marketer of this request: by bearer token, else by console session."""
+    """Return the marketer of this request: by bearer token, else by console sign-in.
+
+    Sets ``g.by_cookie`` to whether the console's cookie authenticated them.
+    """
+    g.by_cookie = False
     secret = _bearer()
     if secret and secret.startswith(TOKEN_PREFIX):
         token = db.session.scalar(select(AccessToken).where(
@@ -67,26 +77,59 @@ def current_marketer() -> Marketer | None:
             return None
         token.last_used_at = utcnow()
         return db.session.get(Marketer, token.marketer_id)
-    marketer_id = session.get(MARKETER_SESSION_KEY)
-    return db.session.get(Marketer, marketer_id) if marketer_id else None
+    sign_in = signin.current_sign_in()
+    if sign_in is None:
+        return None
+    g.by_cookie = True
+    return db.session.get(Marketer, sign_in.marketer_id)
+
+
+def roles_of(marketer: Marketer) -> dict[int, str]:
+    """Return the marketer's role in each brand they work for, by brand id."""
+    return dict(db.session.execute(select(BrandMember.brand_id, BrandMember.role)
+                                   .where(BrandMember.marketer_id == marketer.id)).all())
 
 
 def brand_ids_of(marketer: Marketer) -> set[int]:
     """Return the ids of the brands the marketer works for."""
-    return set(db.session.scalars(select(BrandMember.brand_id)
-                                  .where(BrandMember.marketer_id == marketer.id)))
+    return set(roles_of(marketer))
+
+
+def check_csrf_header() -> None:
+    """Refuse a cookie-authenticated write without the session's ``X-CSRF-Token``."""
+    if request.method in SAFE_METHODS or not g.get("by_cookie"):
+        return
+    if not signin.csrf_matches(request.headers.get(CSRF_HEADER)):
+        raise CsrfFailed()
 
 
 def marketer_required(view):
-    """Require a marketer; put them on ``g.marketer`` and their brands on ``g.brand_ids``."""
+    """Require a marketer; put them on ``g.marketer``, their roles on ``g.roles``.
+
+    ``g.brand_ids`` holds the brands they work for. A cookie-authenticated
+    write must carry the CSRF header.
+    """
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         marketer = current_marketer()
         if marketer is None:
             raise NotAuthenticated("需要登录或有效的访问令牌")
-        g.marketer, g.brand_ids = marketer, brand_ids_of(marketer)
+        check_csrf_header()
+        g.marketer, g.roles = marketer, roles_of(marketer)
+        g.brand_ids = set(g.roles)
         return view(*args, **kwargs)
     return wrapper
+
+
+def may_write(brand_id: int) -> bool:
+    """Return whether the current marketer may change ``brand_id``'s objects."""
+    return g.roles.get(brand_id) in WRITER_ROLES
+
+
+def _check_role(brand_id: int) -> None:
+    # a write is any unsafe method: an analyst reads everything and changes nothing
+    if request.method not in SAFE_METHODS and not may_write(brand_id):
+        raise Forbidden("只读角色（分析师）不能修改", code="read_only_role")
 
 
 def _api_key(secret: str | None) -> ApiKey | None:
@@ -113,17 +156,23 @@ def api_key_required(scope: str):
     return decorate
 
 
-def owned(model, object_id: int):
-    """Return ``model`` row ``object_id`` if it belongs to one of ``g.brand_ids``; else 404."""
+def owned(model, object_id: int, *, reading: bool = False):
+    """Return ``model`` row ``object_id`` if it belongs to one of ``g.brand_ids``; else 404.
+
+    A write (unsafe method) also needs a writer's role in that brand (else 403),
+    unless the caller says the request only reads (``reading``).
+    """
     row = db.session.get(model, object_id)
     if row is None or row.brand_id not in g.brand_ids:
         raise NotFound()
+    if not reading:
+        _check_role(row.brand_id)
     return row
 
 
-def owned_campaign(campaign_id: int) -> Campaign:
-    """Return the marketer's campaign ``campaign_id`` or raise 404."""
-    return owned(Campaign, campaign_id)
+def owned_campaign(campaign_id: int, *, reading: bool = False) -> Campaign:
+    """Return the marketer's campaign ``campaign_id`` or raise 404 (403: see ``owned``)."""
+    return owned(Campaign, campaign_id, reading=reading)
 
 
 def owned_brand(slug: str) -> Brand:
@@ -131,4 +180,5 @@ def owned_brand(slug: str) -> Brand:
     brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
     if brand is None or brand.id not in g.brand_ids:
         raise NotFound()
+    _check_role(brand.id)
     return brand

@@ -1,4 +1,4 @@
-"""Admin API for campaigns: list and create per brand, read, patch, publish, pause.
+"""Admin API for campaigns: list and create per brand, read, patch, publish, pause, end.
 
 The rules of a campaign's life (slug unique, schedule in order, game locked
 while live, which status may follow which) live in ``engine.campaigns.admin``;
@@ -67,6 +67,8 @@ class AdminCampaignSchema(Schema):
     title = fields.String()
     game_type = fields.String()
     game_params = free_form("the game type's params, as its own params schema filled them in")
+    game_version = fields.Integer(metadata={
+        "description": "starts at 1; bumped when the game or its parameters change after plays"})
     branding = free_form("the brand's colours, logo and copy")
     rules_text = fields.String()
     timezone = fields.String()
@@ -94,7 +96,7 @@ class AdminBrandsSchema(Schema):
 
 
 class CampaignActionSchema(Schema):
-    """The body of publish and pause: nothing."""
+    """The body of publish, pause and end: nothing."""
 
 
 class CampaignPatchSchema(CampaignInSchema):
@@ -166,3 +168,14 @@ class PauseView(MethodView):
     def post(self, _body, campaign_id):
         """Pause a live campaign: players see it but cannot play."""
         return admin.pause(owned_campaign(campaign_id))
+
+
+@blp.route("/campaigns/<int:campaign_id>/end")
+class EndView(MethodView):
+    decorators = [marketer_required]
+
+    @blp.arguments(CampaignActionSchema)
+    @blp.response(200, AdminCampaignSchema)
+    def post(self, _body, campaign_id):
+        """End a published campaign for good (409 ``campaign_not_published`` for a draft)."""
+        return admin.end(owned_campaign(campaign_id))

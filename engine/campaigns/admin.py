@@ -10,7 +10,7 @@ from engine.campaigns import lifecycle
 from engine.clock import isoformat, utcnow
 from engine.errors import Conflict, Unprocessable
 from engine.extensions import db
-from engine.models import Brand, Campaign
+from engine.models import Brand, Campaign, GameState, PlaySession
 from engine.rewards.draws import DrawConfigSchema
 
 # fields that change what a play session replays: frozen while players are playing
@@ -23,7 +23,8 @@ def campaign_view(campaign: Campaign) -> dict:
     return {
         "id": campaign.id, "brand": brand.slug, "slug": campaign.slug,
         "status": campaign.status, "title": campaign.title, "game_type": campaign.game_type,
-        "game_params": campaign.game_params or {}, "branding": campaign.branding or {},
+        "game_params": campaign.game_params or {}, "game_version": campaign.game_version or 1,
+        "branding": campaign.branding or {},
         "rules_text": campaign.rules_text, "timezone": campaign.timezone,
         "starts_at": isoformat(campaign.starts_at), "ends_at": isoformat(campaign.ends_at),
         "plays_per_day": campaign.plays_per_day, "require_userinfo": campaign.require_userinfo,
@@ -56,6 +57,14 @@ def create_draft(brand: Brand, fields: dict) -> dict:
     return campaign_view(campaign)
 
 
+def _has_plays(campaign: Campaign) -> bool:
+    """Return whether anyone has opened a session or kept a game state in the campaign."""
+    for model in (PlaySession, GameState):
+        if db.session.scalar(select(model.id).where(model.campaign_id == campaign.id).limit(1)):
+            return True
+    return False
+
+
 def update_campaign(campaign: Campaign, changes: dict) -> dict:
     """Apply a partial change; a new game or its params are validated again."""
     _check_schedule(changes.get("starts_at", campaign.starts_at),
@@ -67,6 +76,10 @@ def update_campaign(campaign: Campaign, changes: dict) -> dict:
         if campaign.status == "live":
             raise Conflict("活动进行中不能修改游戏设置，请先暂停", code="campaign_live",
                            fields={k: ["活动进行中不可修改"] for k in GAME_FIELDS if k in changes})
+        changed = (game_type, changes["game_params"]) != (campaign.game_type,
+                                                          campaign.game_params)
+        if changed and _has_plays(campaign):  # the id and slug stay; the rules get a version
+            changes["game_version"] = (campaign.game_version or 1) + 1
     if "slug" in changes and changes["slug"] != campaign.slug and campaign.status != "draft":
         raise Conflict("已发布的活动不能修改链接名", code="slug_locked",
                        fields={"slug": ["已发布后不可修改"]})
@@ -101,6 +114,15 @@ def pause(campaign: Campaign) -> dict:
     if campaign.status not in ("live", "paused"):
         raise Conflict("只有进行中的活动可以暂停", code="campaign_not_live")
     campaign.status = "paused"
+    db.session.commit()
+    return campaign_view(campaign)
+
+
+def end(campaign: Campaign) -> dict:
+    """End a published campaign for good: players see the final boards, nobody plays."""
+    if campaign.status == "draft":
+        raise Conflict("草稿还未发布，不能结束", code="campaign_not_published")
+    campaign.status = "ended"
     db.session.commit()
     return campaign_view(campaign)
 

@@ -3,6 +3,7 @@
 from engine.models.access import AccessToken, ApiKey
 from engine.models.brand import Brand, BrandMember, Marketer
 from engine.models.campaign import Campaign
+from engine.models.console import ConsoleSession, Invite
 from engine.models.crm import CrmEndpoint, Delivery, PlayerWeCom, WeComTag
 from engine.models.event import Event
 from engine.models.game_state import GameAction, GameState
@@ -22,12 +23,13 @@ from engine.models.reward import (
 )
 from engine.models.standing import FinalStanding, PeriodClose
 from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
+from engine.models.upload import Upload
 from engine.models.wechat import WeChatAccount
 
-__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember", "Campaign",
-           "Coupon",
-           "CouponBatch", "CrmEndpoint", "Delivery", "Draw", "DrawCredit", "Event",
-           "FinalStanding", "GameAction", "GameState", "Marketer", "PeriodClose", "PlaySession",
-           "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",
-           "PrizeDay", "ProfileForm", "ProfilingConsent", "Referral", "RewardRule", "Score",
-           "TagChange", "TagGroup", "TagRule", "WeChatAccount", "WeComTag"]
+__all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember",
+           "Campaign", "ConsoleSession", "Coupon", "CouponBatch", "CrmEndpoint", "Delivery",
+           "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState", "Invite",
+           "Marketer", "PeriodClose", "PlaySession", "Player", "PlayerErasure", "PlayerProfile",
+           "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay", "ProfileForm", "ProfilingConsent",
+           "Referral", "RewardRule", "Score", "TagChange", "TagGroup", "TagRule", "Upload",
+           "WeChatAccount", "WeComTag"]

@@ -27,6 +27,8 @@ class Campaign(db.Model):
     game_type: Mapped[str] = mapped_column(String(32))
     # validated by the game type's own schema on save
     game_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # bumped when the game's parameters change after plays: new boards, old standings kept
+    game_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # colours, logo, background, share title/description
     branding: Mapped[dict] = mapped_column(JSON, default=dict)
     rules_text: Mapped[str] = mapped_column(Text, default="")
