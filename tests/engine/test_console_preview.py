@@ -60,7 +60,7 @@ def test_a_preview_round_needs_the_csrf_header_and_a_sane_log(client, brand):
     bad = client.post(url, headers=headers, json={"seed": 1, "moves": [{"d": "X", "t": 1}]})
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_moves"
     junk = client.post(url, headers=headers, json={"seed": "x"})
-    assert junk.status_code == 400 and junk.get_json()["error"]["code"] == "validation_error"
+    assert junk.status_code == 422 and junk.get_json()["error"]["code"] == "validation_error"
 
 
 def test_a_nurture_preview_acts_on_its_own_state(client, brand):

@@ -14,8 +14,8 @@ from marshmallow import ValidationError
 
 from engine import media
 from engine.access import auth
-from engine.campaigns import admin
 from engine.api.errors import status_of
+from engine.campaigns import admin
 from engine.errors import DomainError
 from engine.web.console import bp, campaign_forms, param_form
 from games import GAME_TYPES, get_game_type
