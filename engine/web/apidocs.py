@@ -7,8 +7,10 @@ no inline script, so a strict Content-Security-Policy allows it.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, send_from_directory, url_for
+from flask import render_template, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
+
+from engine.api.base import Blueprint
 
 bp = Blueprint("apidocs", __name__, url_prefix="/api/docs")
 # the bundle's files are versioned by the package: a week of caching is safe

@@ -18,6 +18,7 @@
                  scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
                  plugins: { legend: { position: 'bottom' } } }
     });
+    daily.setAttribute('data-ready', '1');
   }
   var scores = document.getElementById('score-chart');
   if (scores) {

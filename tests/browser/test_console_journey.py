@@ -171,7 +171,7 @@ def test_a_marketers_day(app, runner, live_server, desktop, phone, logo):
         play_on_phone(phone, url, game_type)
         owner.click("#nav-dashboard")
         expect(owner.locator("#kpi-plays")).not_to_have_text("0")
-        owner.wait_for_function("window.dailyChart !== undefined")
+        expect(owner.locator("#daily-chart")).to_have_attribute("data-ready", "1")
         plays = owner.evaluate("window.dailyChart.data.datasets[1].data.reduce((a, b) => a + b)")
         assert plays >= 1
         shot(owner, f"dashboard-{game_type}")
