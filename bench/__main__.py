@@ -32,6 +32,7 @@ from bench import (
     refused_body,
     replay,
     sql_rank,
+    tag_changes,
     tag_rules,
 )
 from bench.load import LoadResult
@@ -183,6 +184,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         taps = with_server_cpu(app, lambda: nurture_actions.measure(
             app.url, args.clients, args.warmup, args.seconds))
         refused = refused_body.measure(app.url)
+        pulled = tag_changes.measure(stores, app.url)
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
     crm = crm_delivery.measure(stores)
@@ -191,10 +193,10 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live) + more
             + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
-            + tag_rules.measure())
+            + tag_changes.rows(pulled) + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
                 + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
-                + refused_body.failures(refused))
+                + refused_body.failures(refused) + pulled.failures())
     return rows, failures
 
 
