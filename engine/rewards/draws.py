@@ -105,9 +105,11 @@ def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: st
     else:
         row = row.where(literal(True))  # SQLite parses ON CONFLICT after a WHERE only
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(DrawCredit).from_select(columns, row)
-                 .on_conflict_do_nothing())
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: the ORM's execution of this insert leaves rowcount
+    # unreliable on psycopg, and a row comes back exactly when one was written
+    statement = (dialect.insert(DrawCredit.__table__).from_select(columns, row)
+                 .on_conflict_do_nothing().returning(DrawCredit.__table__.c.id))
+    return db.session.execute(statement).first() is not None
 
 
 def credit_for_play(campaign: Campaign, player_id: int, session_id: str) -> int:
