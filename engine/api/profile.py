@@ -20,6 +20,7 @@ from engine.access import identity
 from engine.access.auth import marketer_required, owned_campaign
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
+from engine.api.guards import INT_MAX
 from engine.api.schemas import QuerySchema
 from engine.campaigns import lifecycle
 from engine.extensions import db
@@ -110,7 +111,7 @@ class ProfileRowSchema(Schema):
 
 class ProfilesQuerySchema(QuerySchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    before = fields.Integer(validate=validate.Range(min=1, max=2**62))
+    before = fields.Integer(validate=validate.Range(min=1, max=INT_MAX))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 

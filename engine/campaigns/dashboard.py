@@ -59,13 +59,15 @@ def _count(campaign: Campaign, kinds: tuple[str, ...], distinct: bool = False) -
 
 
 def _daily(campaign: Campaign) -> tuple[list[str], dict[str, list[int]]]:
+    # grouped by the labels: each use of an expression binds its own parameters, and
+    # PostgreSQL does not see two renderings of the same expression as one
     day = _local_day(campaign).label("day")
+    is_play = Event.kind.in_(PLAY_KINDS).label("play")
     series = {"players": {}, "plays": {}, "visits": {}}
     rows = db.session.execute(
-        select(day, Event.kind.in_(PLAY_KINDS).label("play"), func.count(),
-               func.count(func.distinct(Event.player_id)))
+        select(day, is_play, func.count(), func.count(func.distinct(Event.player_id)))
         .where(Event.campaign_id == campaign.id, Event.kind.in_((*PLAY_KINDS, "visit")))
-        .group_by(day, Event.kind.in_(PLAY_KINDS)))
+        .group_by(day, is_play))
     for d, is_play, n, people in rows:
         d = str(d)
         if is_play:
@@ -82,7 +84,10 @@ def _score_histogram(campaign: Campaign) -> tuple[list[str], list[int]]:
     if low is None:
         return [], []
     width = max(-(-(high - low + 1) // BINS), 1)
-    bucket = cast((Score.score - literal(low)) / literal(width), Integer).label("bucket")
+    # typed literals: integer division on both databases (an untyped parameter makes
+    # PostgreSQL divide as numeric, and its cast to integer rounds the top score out)
+    bucket = cast((Score.score - literal(low, Integer)) / literal(width, Integer),
+                  Integer).label("bucket")
     counts = dict(db.session.execute(select(bucket, func.count()).where(
         Score.campaign_id == campaign.id).group_by(bucket)).all())
     n = (high - low) // width + 1

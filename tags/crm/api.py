@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from engine.access.auth import marketer_required, owned_brand
 from engine.api.base import Blueprint
+from engine.api.guards import INT_MAX
 from engine.api.schemas import QuerySchema
 from engine.models.crm import DELIVERY_STATES, KINDS
 from tags.crm import delivery_log, endpoints
@@ -88,7 +89,7 @@ class DeliverySchema(Schema):
 class DeliveriesQuerySchema(QuerySchema):
     status = fields.String(validate=validate.OneOf(DELIVERY_STATES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    before = fields.Integer(validate=validate.Range(min=1, max=2**62),
+    before = fields.Integer(validate=validate.Range(min=1, max=INT_MAX),
                             metadata={"description": "only deliveries with a smaller id"})
 
 
