@@ -99,3 +99,18 @@ def wecom_mark_slots(corp_id: str) -> str:
 def reconcile_checkpoint() -> str:
     """Return when the last board reconcile started (ISO 8601), rebuilt if lost."""
     return f"{PREFIX}:boards:reconciled-at"
+
+
+def poster(campaign_id: int, player_id: int, digest: str) -> str:
+    """Return the cached share poster (base64 PNG) of one sharer, by what is drawn on it."""
+    return f"{_campaign(campaign_id)}:poster:{player_id}:{digest}"
+
+
+def jsapi_credential(kind: str, appid: str) -> str:
+    """Return WeChat's cached ``access_token`` or ``jsapi_ticket`` of one AppID."""
+    return f"{PREFIX}:wx:{kind}:{appid}"
+
+
+def jsapi_lock(appid: str) -> str:
+    """Return the lock that lets one process refresh an AppID's token and ticket."""
+    return f"{PREFIX}:wx:lock:{appid}"

@@ -7,20 +7,25 @@ from flask import Flask
 from engine.access.wechat.views import bp as wechat_bp
 from engine.api import admin_award_failures as admin_award_failures_api
 from engine.api import admin_campaigns as admin_campaigns_api
+from engine.api import admin_referral as admin_referral_api
 from engine.api import admin_rewards as admin_rewards_api
 from engine.api import admin_standings as admin_standings_api
 from engine.api import campaigns as campaigns_api
 from engine.api import crm as crm_api
 from engine.api import garden as garden_api
 from engine.api import profile as profile_api
+from engine.api import reports as reports_api
 from engine.api import rewards as rewards_api
 from engine.api import sessions as sessions_api
+from engine.api import shares as shares_api
+from engine.api import wechat as wechat_api
 from engine.api.schemas import LIVE_EVENTS
 from engine.boards import reconcile
 from engine.boards.live import NAMESPACE, LiveNamespace
 from engine.cli.access import register_access_cli
 from engine.cli.crm import register_crm_cli
 from engine.cli.operations import register_cli
+from engine.cli.risk import register_risk_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.jobs import add_ticker
@@ -28,6 +33,7 @@ from engine.web.apidocs import bp as apidocs_bp
 from engine.web.console import bp as console_bp
 from engine.web.media import bp as media_bp
 from engine.web.pages import bp as pages_bp
+from engine.web.reports import bp as reports_page_bp
 from tags import admin_api as tags_admin_api
 from tags import consent_api as tags_consent_api
 from tags import crm_api as tags_crm_api
@@ -56,16 +62,22 @@ def register(app: Flask) -> None:
     api.register_blueprint(crm_admin_api.blp)
     api.register_blueprint(crm_players_api.blp)
     api.register_blueprint(admin_award_failures_api.blp)
+    api.register_blueprint(shares_api.blp)
+    api.register_blueprint(wechat_api.blp)
+    api.register_blueprint(admin_referral_api.blp)
+    api.register_blueprint(reports_api.blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(apidocs_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(reports_page_bp)
     app.register_blueprint(wechat_bp)
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     for schema in LIVE_EVENTS.values():  # the live events' bodies, named in the OpenAPI document
         api.spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     register_cli(app)
     register_access_cli(app)
+    register_risk_cli(app)
     register_tags_cli(app)
     # committed events re-evaluate the tags of the players they concern (coalesced rq jobs)
     on_committed(tags_jobs.events_committed)

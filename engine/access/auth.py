@@ -156,6 +156,33 @@ def api_key_required(scope: str):
     return decorate
 
 
+def marketer_or_key_required(scope: str):
+    """Require a marketer (token or console session) or a brand API key holding ``scope``.
+
+    Puts the brands the caller may read on ``g.brand_ids``.
+    """
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            marketer = current_marketer()
+            if marketer is not None:
+                check_csrf_header()
+                g.marketer, g.roles = marketer, roles_of(marketer)
+                g.brand_ids = set(g.roles)
+                return view(*args, **kwargs)
+            key = _api_key(_bearer())
+            if key is None:
+                raise NotAuthenticated("需要登录、访问令牌或 API key")
+            if scope not in (key.scopes or []):
+                raise MissingScope()
+            key.last_used_at = utcnow()
+            g.brand_id, g.api_key, g.brand_ids = key.brand_id, key, {key.brand_id}
+            g.roles = {}
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
 def owned(model, object_id: int, *, reading: bool = False):
     """Return ``model`` row ``object_id`` if it belongs to one of ``g.brand_ids``; else 404.
 

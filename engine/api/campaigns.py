@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
+from engine.api.idempotency import idempotent
 from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema, free_form
 from engine.boards import standings
 from engine.boards.periods import PERIODS
@@ -145,6 +146,7 @@ class CampaignView(MethodView):
 
 @blp.route("/<slug>/sessions")
 class SessionsView(MethodView):
+    @idempotent
     @blp.arguments(StartSessionSchema)
     @blp.response(201, SessionOpenedSchema)
     @limited("session_start")

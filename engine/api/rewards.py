@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
+from engine.api.idempotency import idempotent
 from engine.api.schemas import CouponSchema
 from engine.campaigns import lifecycle
 from engine.rewards import service
@@ -43,6 +44,7 @@ class DrawResultSchema(Schema):
 
 @blp.route("/campaigns/<slug>/draws")
 class DrawsView(MethodView):
+    @idempotent
     @blp.arguments(EmptySchema)
     @blp.response(200, DrawResultSchema)
     @limited("draw")
@@ -54,6 +56,7 @@ class DrawsView(MethodView):
 
 @blp.route("/campaigns/<slug>/coupon-batches/<int:batch_id>/claim")
 class ClaimView(MethodView):
+    @idempotent
     @blp.arguments(EmptySchema)
     @blp.response(201, CouponSchema)
     @limited("claim")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.campaigns import lifecycle
+from engine.campaigns.copy_check import check_copy
 from engine.clock import isoformat, utcnow
 from engine.errors import Conflict, Unprocessable
 from engine.extensions import db
@@ -49,6 +50,7 @@ def _slug_taken() -> Conflict:
 def create_draft(brand: Brand, fields: dict) -> dict:
     """Create a draft campaign whose game parameters pass the game type's schema."""
     _check_schedule(fields.get("starts_at"), fields.get("ends_at"))
+    check_copy(fields)
     try:
         campaign = lifecycle.create_campaign(brand, status="draft", **fields)
         db.session.commit()
@@ -69,6 +71,7 @@ def update_campaign(campaign: Campaign, changes: dict) -> dict:
     """Apply a partial change; a new game or its params are validated again."""
     _check_schedule(changes.get("starts_at", campaign.starts_at),
                     changes.get("ends_at", campaign.ends_at))
+    check_copy(changes)
     if any(k in changes for k in GAME_FIELDS):
         game_type = changes.get("game_type", campaign.game_type)
         params = changes.get("game_params", campaign.game_params)

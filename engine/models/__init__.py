@@ -7,10 +7,11 @@ from engine.models.console import ConsoleSession, Invite
 from engine.models.crm import CrmEndpoint, Delivery, PlayerWeCom, WeComTag
 from engine.models.event import Event
 from engine.models.game_state import GameAction, GameState
+from engine.models.idempotency import IdempotencyKey
 from engine.models.play import PlaySession, Score
 from engine.models.player import Player
 from engine.models.profile import PlayerErasure, PlayerProfile, ProfileForm
-from engine.models.referral import Referral
+from engine.models.referral import Referral, ReferralReward
 from engine.models.reward import (
     AwardFailure,
     Coupon,
@@ -21,6 +22,7 @@ from engine.models.reward import (
     PrizeDay,
     RewardRule,
 )
+from engine.models.risk import RiskFlag
 from engine.models.standing import FinalStanding, PeriodClose
 from engine.models.tag import TAG_OPS, PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
 from engine.models.upload import Upload
@@ -28,8 +30,9 @@ from engine.models.wechat import WeChatAccount
 
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember",
            "Campaign", "ConsoleSession", "Coupon", "CouponBatch", "CrmEndpoint", "Delivery",
-           "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState", "Invite",
-           "Marketer", "PeriodClose", "PlaySession", "Player", "PlayerErasure", "PlayerProfile",
-           "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay", "ProfileForm", "ProfilingConsent",
-           "Referral", "RewardRule", "Score", "TagChange", "TagGroup", "TagRule", "Upload",
-           "WeChatAccount", "WeComTag"]
+           "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState",
+           "IdempotencyKey", "Invite", "Marketer", "PeriodClose", "PlaySession", "Player",
+           "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay",
+           "ProfileForm", "ProfilingConsent", "Referral", "ReferralReward", "RewardRule",
+           "RiskFlag", "Score", "TagChange", "TagGroup", "TagRule", "Upload", "WeChatAccount",
+           "WeComTag"]

@@ -49,6 +49,11 @@ class Campaign(db.Model):
     # raised by every change to the campaign or its reward rules: per-process caches
     # compare it (engine.campaigns.cache)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # referral rewards (engine.referral.rewards.ReferralConfigSchema): welcome, two levels,
+    # caps, and who acknowledged the risk of sharer rewards and when
+    referral_config: Mapped[dict] = mapped_column(JSON, default=dict)
+    # the risk queue (engine.risk.flags.RiskConfigSchema): thresholds, review deadline, default
+    risk_config: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

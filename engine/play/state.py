@@ -34,6 +34,7 @@ from engine.errors import (
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, GameAction, GameState, Player, Referral
+from engine.referral import rewards as referral_rewards
 from engine.rewards import awards
 from games import ActionRefused, GameType, Moment, get_game_type
 
@@ -170,7 +171,8 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     if reached:
         record_event(GOAL_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
                      player_id=player.id)
-    if first and (found := referral.verified_play(campaign, player.id, REFERRAL_SOURCE)):
+    found = referral.verified_play(campaign, player.id, REFERRAL_SOURCE) if first else None
+    if found is not None and referral_rewards.sharer_bonus_allowed(campaign, found):
         boost_from_friend(campaign, found.referrer_id, player.id, now)
     answer = {"action": action, "gained": gained, "matured": reached, "rewards": rewards,
               "garden": _view(campaign, game, state, now)}

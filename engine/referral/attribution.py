@@ -8,10 +8,16 @@ form. Depth is the referrer's depth + 1 (a referrer nobody referred has
 depth 0), unbounded. The unique (campaign, player) row makes attribution
 idempotent under concurrency.
 
+Opening a share link records ``share_open`` for the sharer, also when the
+visitor is not new (reach, not conversion); a token that is forged, of
+another campaign or of another brand is ignored for attribution and
+recorded as ``attribution_refused``. Each new referral keeps the address
+and device it arrived from, and a burst goes to the risk queue.
+
 A friend's first valid play (a finished replayed session, a first nurture
-action) rewards the direct referrer once: the campaign's extra draws per
-friend. Game-state bonuses (a nurture friend boost) are applied by the
-caller that holds that state, from the referral this returns.
+action) earns the referral's rewards once (``engine.referral.rewards``: the
+welcome, level 1, level 2). Game-state bonuses (a nurture friend boost) are
+applied by the caller that holds that state, from the referral this returns.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from engine.clock import utcnow
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Event, Player, Referral
+from engine.referral import rewards
 from engine.referral.tokens import sharer_from_token
-from engine.rewards import draws
+from engine.risk import flags
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +55,46 @@ def _touched_before(campaign: Campaign, player_id: int) -> bool:
         Event.player_id == player_id, Event.campaign_id == campaign.id).limit(1)) is not None
 
 
-def _sharer(campaign: Campaign, player: Player, share_token: str) -> Player | None:
+def sharer_of(campaign: Campaign, share_token: str) -> Player | None:
+    """Return the sharer a token of ``campaign`` names, if genuine and of its brand."""
     sharer_id = sharer_from_token(campaign, share_token)
-    if sharer_id is None or sharer_id == player.id:
-        return None
-    sharer = db.session.get(Player, sharer_id)
+    sharer = db.session.get(Player, sharer_id) if sharer_id is not None else None
     return sharer if sharer is not None and sharer.brand_id == campaign.brand_id else None
 
 
-def attribute_first_touch(campaign: Campaign, player: Player,
-                          share_token: str | None) -> Referral | None:
-    """Fix the player's referrer from ``share_token`` if this is their first touch.
+def open_share(campaign: Campaign, visitor: Player | None, share_token: str, *,
+               address: str | None = None, device: str | None = None) -> Referral | None:
+    """Record a share link's opening, and attribute the visitor at first touch.
 
     Call it before recording the visit that carries the token. Returns the new
-    referral, or None (no or bad token, self-referral, not a first touch,
-    a cycle, or already attributed). Records a ``referral`` event; the caller
-    commits.
+    referral or None; the caller commits.
     """
-    sharer = _sharer(campaign, player, share_token or "")
-    if sharer is None or _touched_before(campaign, player.id):
+    sharer = sharer_of(campaign, share_token)
+    if sharer is None:
+        record_event("attribution_refused", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                     player_id=visitor.id if visitor else None, reason="invalid_token")
+        return None
+    if visitor is not None and visitor.id == sharer.id:
+        return None  # my own link: neither reach nor a referral
+    record_event("share_open", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=sharer.id, visitor_id=visitor.id if visitor else None)
+    if visitor is None:
+        return None
+    return attribute_first_touch(campaign, visitor, share_token, address=address,
+                                 device=device)
+
+
+def attribute_first_touch(campaign: Campaign, player: Player, share_token: str | None, *,
+                          address: str | None = None,
+                          device: str | None = None) -> Referral | None:
+    """Fix the player's referrer from ``share_token`` if this is their first touch.
+
+    Returns the new referral, or None (no or bad token, self-referral, not a
+    first touch, a cycle, or already attributed). Records a ``referral``
+    event and checks it for bursts (risk flags); the caller commits.
+    """
+    sharer = sharer_of(campaign, share_token or "")
+    if sharer is None or sharer.id == player.id or _touched_before(campaign, player.id):
         return None
     if referral_of(campaign, player.id) is not None:
         return None
@@ -76,7 +104,8 @@ def attribute_first_touch(campaign: Campaign, player: Player,
         return None
     referral = Referral(campaign_id=campaign.id, player_id=player.id, referrer_id=sharer.id,
                         root_id=root_id, depth=(above.depth if above else 0) + 1,
-                        share_token=share_token[:128], created_at=utcnow())
+                        share_token=share_token[:128], created_at=utcnow(),
+                        address=(address or None) and address[:45], device=device)
     try:
         with db.session.begin_nested():
             db.session.add(referral)
@@ -84,17 +113,19 @@ def attribute_first_touch(campaign: Campaign, player: Player,
         return None
     record_event("referral", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player.id, referrer_id=sharer.id, depth=referral.depth)
+    flags.check_referral(campaign, referral)
     return referral
 
 
 def verified_play(campaign: Campaign, player_id: int, source: str) -> Referral | None:
-    """Reward the direct referrer once for this friend's first valid play.
+    """Give the referral's rewards once, for this friend's first valid play.
 
     Safe to call on every valid play: only the first call per friend (an
-    atomic ``verified_at`` update) records ``referred_play`` and grants the
-    referrer the campaign's extra draws per friend. Returns the referral when
-    this call was that first one, so the caller can add a game-state bonus;
-    otherwise None. The caller commits.
+    atomic ``verified_at`` update, the one statement a player nobody referred
+    costs) records ``referred_play`` and gives the welcome and the two
+    levels' rewards. Returns the referral when this call was that first one,
+    so the caller can add a game-state bonus; otherwise None. The caller
+    commits.
     """
     now = utcnow()
     marked = db.session.execute(
@@ -105,8 +136,8 @@ def verified_play(campaign: Campaign, player_id: int, source: str) -> Referral |
     if marked.rowcount != 1:
         return None
     referral = referral_of(campaign, player_id)
-    credits = draws.credit_for_friend(campaign, referral.referrer_id, player_id)
+    given = rewards.reward_referral(campaign, referral, source)
     record_event("referred_play", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player_id, referrer_id=referral.referrer_id, depth=referral.depth,
-                 source=source, draw_credits=credits)
+                 source=source, rewards={r.level: r.status for r in given})
     return referral

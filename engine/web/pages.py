@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from engine import referral
-from engine.access import identity
+from engine.access import identity, rate_limits
 from engine.access.wechat import login
 from engine.campaigns import lifecycle, public_view
 from engine.errors import NotFound
@@ -39,8 +39,9 @@ def play_page(slug: str):
     if player is None and not wechat:
         player = identity.player_for_request(campaign)
     share_token = request.args.get("s", "")[:128]
-    if player is not None and share_token:  # before the visit: first touch only
-        referral.attribute_first_touch(campaign, player, share_token)
+    if share_token:  # before the visit: first touch only
+        referral.open_share(campaign, player, share_token, address=rate_limits.address(),
+                            device=rate_limits.device_key())
     record_event("visit", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player.id if player else None, share_token=share_token or None,
                  snapshot=identity.is_snapshot() or None)

@@ -31,6 +31,37 @@
     });
   }
 
+  // a spend (start, draw, claim) carries an Idempotency-Key and is retried with the same key
+  // when the answer is lost: the server answers the retry with the first answer, spending once
+  function newKey(kind) {
+    return kind + '-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10);
+  }
+
+  function spend(path, kind) {
+    var key = newKey(kind), tries = 0;
+    function attempt() {
+      var opts = { method: 'POST', credentials: 'same-origin', body: '{}',
+                   headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key } };
+      return fetch(path, opts).then(function (r) {
+        if (r.status >= 500 && tries < 2) { tries++; return wait(tries).then(attempt); }
+        return r.json().catch(function () { return {}; }).then(function (json) {
+          if (!r.ok) {
+            var err = new Error((json.error && json.error.message) || '网络开小差了，请重试');
+            err.status = r.status; err.code = json.error && json.error.code;
+            throw err;
+          }
+          return json;
+        });
+      }, function (netErr) {
+        if (tries < 2) { tries++; return wait(tries).then(attempt); }
+        throw netErr;
+      });
+    }
+    return attempt();
+  }
+
+  function wait(n) { return new Promise(function (ok) { setTimeout(ok, 400 * n); }); }
+
   function showPlaysLeft(n) {
     var el = $('plays-left');
     if (n === null || n === undefined) { el.hidden = true; return; }
@@ -39,7 +70,7 @@
 
   function start() {
     $('start').disabled = true; $('play-again').disabled = true;
-    api('/api/v1/campaigns/' + slug + '/sessions', {}).then(function (s) {
+    spend('/api/v1/campaigns/' + slug + '/sessions', 'start').then(function (s) {
       session = s;
       if (ctl) { ctl.destroy(); ctl = null; }
       $('intro').hidden = true; $('result').hidden = true;
@@ -134,7 +165,7 @@
   });
   function drawOnce() {
     var btn = $('draw'); btn.disabled = true;
-    api('/api/v1/campaigns/' + slug + '/draws', {}).then(function (res) {
+    spend('/api/v1/campaigns/' + slug + '/draws', 'draw').then(function (res) {
       $('draws-left').textContent = res.draws_left;
       $('draw-result').textContent = res.prize ? '🎉 抽中：' + res.prize.name : '谢谢参与，下次好运！';
     }).catch(function (err) { toast(err.message); }).then(function () { btn.disabled = false; });
@@ -142,7 +173,7 @@
 
   function claim(btn) {
     btn.disabled = true;
-    api('/api/v1/campaigns/' + slug + '/coupon-batches/' + btn.dataset.claim + '/claim', {})
+    spend('/api/v1/campaigns/' + slug + '/coupon-batches/' + btn.dataset.claim + '/claim', 'claim')
       .then(function (c) { btn.textContent = '已领取'; toast('领取成功：' + c.title); })
       .catch(function (err) { toast(err.message); btn.disabled = false; });
   }

@@ -1,5 +1,6 @@
-/* weixin-js-sdk 1.6.5 from npm (MIT, see jweixin.LICENSE): the CommonJS module wrapped so a
-   plain <script> sets window.wx and window.jWeixin. */
+/* weixin-js-sdk 1.6.5 from npm (MIT, see jweixin.LICENSE), unchanged between the wrapper's
+   lines: the CommonJS module is given a local `module` and its export becomes window.wx and
+   window.jWeixin, so a plain <script> works (the npm build only exports it). */
 (function () {
 var module = { exports: {} };
 !(function (e, n) {
@@ -894,4 +895,5 @@ var module = { exports: {} };
   }
 });
 
+if (module.exports) { window.wx = window.jWeixin = module.exports; }
 })();

@@ -21,6 +21,7 @@ from engine.play import state
 from engine.referral import sharer_from_token
 from engine.rewards import admin
 from engine.rewards.coupons import create_batch
+from tests.engine.test_referral import SHARER_REWARDS_ON
 from tests.factories import make_campaign, make_player
 from tests.support.concurrency import run_together
 
@@ -178,7 +179,7 @@ def test_unknown_action_not_live_and_replayed_games(app, client):
 
 
 def test_a_friends_first_action_boosts_the_referrer_once(app):
-    campaign = nurture(draw_config={"per_friend": 1})
+    campaign = nurture(draw_config={"per_friend": 1}, referral_config=SHARER_REWARDS_ON)
     with_maturity_coupon(campaign)
     alice, bob = app.test_client(), app.test_client()
     alice.get(f"/c/{campaign.slug}")

@@ -18,6 +18,10 @@ from tests.conftest import TEST_SECRET
 from tests.factories import make_brand, make_campaign, make_player
 from tests.support.play import auto_moves
 
+# sharer rewards are off until a marketer acknowledges the risk (engine.referral.rewards)
+SHARER_REWARDS_ON = {"sharer_rewards_enabled": True, "acknowledged_by": "m@example.com",
+                     "acknowledged_at": "2026-11-23T00:00:00+00:00"}
+
 
 def visit(client, campaign, token=None) -> str | None:
     """Open the play page (with ``?s=token``) and return my own share token."""
@@ -124,7 +128,7 @@ def finish_one(client, campaign):
 
 def test_a_friends_verified_play_rewards_the_direct_referrer_once(app):
     campaign = make_campaign(game_params={"min_move_interval_ms": 0},
-                             draw_config={"per_friend": 1})
+                             draw_config={"per_friend": 1}, referral_config=SHARER_REWARDS_ON)
     alice, bob, carol = app.test_client(), app.test_client(), app.test_client()
     alice_token = visit(alice, campaign)
     bob_token = visit(bob, campaign, alice_token)

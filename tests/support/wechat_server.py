@@ -7,6 +7,10 @@ Endpoints, as WeChat documents them:
   answers 302 to ``redirect_uri`` with ``code`` and ``state`` appended.
 - ``GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code``
 - ``GET /sns/userinfo?access_token&openid&lang``
+- ``POST /cgi-bin/stable_token`` ``{"grant_type": "client_credential", "appid", "secret",
+  "force_refresh"}`` → ``{"access_token", "expires_in"}`` (the JS-SDK's server token)
+- ``GET /cgi-bin/ticket/getticket?access_token&type=jsapi`` →
+  ``{"errcode": 0, "errmsg": "ok", "ticket", "expires_in"}``
 
 API errors come back as HTTP 200 with ``{"errcode", "errmsg"}``; like the real
 servers, JSON is sent as ``text/plain`` without a charset (UTF-8 bytes).
@@ -18,6 +22,7 @@ import itertools
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -78,6 +83,9 @@ class FakeWeChat:
         self.default_user = WeChatUser()
         self.requests: list[Recorded] = []
         self.busy = 0  # answer this many API calls with errcode -1 (system busy) first
+        self.delay_s = 0.0  # answer the JS-SDK endpoints this much later (a slow WeChat)
+        self.server_tokens: dict[str, int] = {}  # stable access token -> expires_in
+        self.tickets: dict[str, str] = {}  # jsapi_ticket -> the token it was issued for
         self._queue: list[WeChatUser] = []
         self._codes: dict[str, _Grant] = {}
         self._tokens: dict[str, _Grant] = {}
@@ -214,6 +222,39 @@ class FakeWeChat:
         return info
 
 
+    def stable_token(self, body: dict) -> dict:
+        """Issue (or, with ``force_refresh``, replace) the app's stable access token."""
+        if body.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if body.get("appid") != self.appid:
+            return _error(40013)
+        if body.get("secret") != self.secret:
+            return _error(40125)
+        time.sleep(self.delay_s)
+        with self._lock:
+            if body.get("force_refresh") or not self.server_tokens:
+                self.server_tokens = {secrets.token_hex(16): 7200}
+            token, expires = next(iter(self.server_tokens.items()))
+        return {"access_token": token, "expires_in": expires}
+
+    def getticket(self, q: dict[str, str]) -> dict:
+        """Issue a jsapi_ticket for a valid stable access token."""
+        if q.get("type") != "jsapi":
+            return {"errcode": 40097, "errmsg": "invalid args"}
+        time.sleep(self.delay_s)
+        with self._lock:
+            if q.get("access_token") not in self.server_tokens:
+                return _error(40001)
+            ticket = "jsapi-" + secrets.token_hex(20)
+            self.tickets[ticket] = q["access_token"]
+        return {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200}
+
+    def revoke_server_tokens(self) -> None:
+        """Invalidate the stable token (as a refresh elsewhere with force_refresh would)."""
+        with self._lock:
+            self.server_tokens = {}
+
+
 def _error(errcode: int) -> dict:
     return {"errcode": errcode, "errmsg": ERRORS[errcode]}
 
@@ -250,12 +291,29 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, headers, body.encode())
             return
         api = {"/sns/oauth2/access_token": fake.access_token,
-               "/sns/userinfo": fake.userinfo}.get(parts.path)
+               "/sns/userinfo": fake.userinfo,
+               "/cgi-bin/ticket/getticket": fake.getticket}.get(parts.path)
         if api is None:
             self._send(404, {"Content-Type": "text/plain"}, b"not found")
             return
         body = json.dumps(api(params), ensure_ascii=False).encode("utf-8")
         self._send(200, {"Content-Type": fake.content_type}, body)
+
+    def do_POST(self):  # noqa: N802 (the stdlib's name)
+        """Serve the JSON-bodied endpoints (the stable access token)."""
+        fake: FakeWeChat = self.server.fake
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = {}
+        fake._record("POST", parts.path, {k: str(v) for k, v in body.items()})
+        if parts.path != "/cgi-bin/stable_token":
+            self._send(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        answer = json.dumps(fake.stable_token(body), ensure_ascii=False).encode("utf-8")
+        self._send(200, {"Content-Type": fake.content_type}, answer)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)

@@ -221,20 +221,9 @@
     }
 
     function renderShare() {
+      // no copy here ties growth to friends: a sharer reward is never advertised (WeChat's
+      // rules on inducing shares); the page's own share button (static/js/share.js) shares
       share.textContent = '';
-      if (!view.share_token || !garden.friend_boost) return;
-      var url = location.origin + '/c/' + slug + '?s=' + encodeURIComponent(view.share_token);
-      var btn = el('button', '', '复制邀请链接');
-      btn.type = 'button';
-      btn.addEventListener('click', function () {
-        if (navigator.clipboard) {
-          navigator.clipboard.writeText(url).then(function () { toast('链接已复制，发给好友吧'); },
-                                                  function () { toast(url); });
-        } else { toast(url); }
-      });
-      // the reward follows a friend's own first play, never the act of sharing
-      share.append('邀请的好友首次完成游戏，你的植物额外 +' + garden.friend_boost +
-                   ' 成长（已有 ' + garden.friends + ' 位好友参与）', btn);
     }
 
     function render(g) {

@@ -1,0 +1,121 @@
+"""Reports API: the referral KPIs of a campaign (JSON or CSV) and one sharer's tree."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine.access.auth import marketer_or_key_required, owned_campaign
+from engine.api.schemas import QuerySchema
+from engine.referral import report
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="Referral KPIs (marketer, console session or reports:read key)")
+
+
+class ReportQuerySchema(QuerySchema):
+    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "ISO 8601 with offset"})
+    to = fields.AwareDateTime()
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class SharerSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+
+
+class DaySchema(Schema):
+    """One local day of the campaign."""
+
+    date = fields.String(metadata={"description": "YYYY-MM-DD in the campaign's timezone"})
+    visits = fields.Integer()
+    shares = fields.Integer()
+    share_opens = fields.Integer()
+    referred_players = fields.Integer()
+    referred_plays = fields.Integer()
+
+
+class TopSharerSchema(Schema):
+    player = fields.Nested(SharerSchema)
+    direct = fields.Integer()
+    downstream = fields.Integer()
+
+
+class ReferralReportSchema(Schema):
+    players = fields.Integer()
+    visits = fields.Integer()
+    shares = fields.Integer(metadata={"description": "share links created (never callbacks)"})
+    share_opens = fields.Integer()
+    referred_players = fields.Integer()
+    k_factor = fields.Float(metadata={"description": "referred players ÷ players (i × c)"})
+    share_rate = fields.Float(metadata={"description": "players who shared ÷ players"})
+    viral_cycle_time_s = fields.Float(allow_none=True)
+    max_depth = fields.Integer()
+    depth_histogram = fields.Dict(keys=fields.String(), values=fields.Integer())
+    k_by_generation = fields.Dict(keys=fields.String(), values=fields.Float())
+    top_sharers = fields.List(fields.Nested(TopSharerSchema))
+    funnel = fields.Dict(keys=fields.String(), values=fields.Integer())
+    daily = fields.List(fields.Nested(DaySchema))
+
+
+class TreeQuerySchema(QuerySchema):
+    player = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class TreeNodeSchema(Schema):
+    player_id = fields.Integer()
+    depth = fields.Integer()
+    direct = fields.Integer()
+    downstream = fields.Integer()
+    truncated = fields.Boolean(metadata={"description": "more children than shown"})
+    children = fields.List(fields.Nested(lambda: TreeNodeSchema()))
+
+
+TOTALS = ("players", "visits", "shares", "share_opens", "referred_players", "k_factor",
+          "share_rate", "viral_cycle_time_s", "max_depth")
+DAILY = ("date", "visits", "shares", "share_opens", "referred_players", "referred_plays")
+
+
+def as_csv(found: report.ReferralReport) -> Response:
+    """Return the daily series as CSV with the totals as a header block."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for name in TOTALS:
+        value = getattr(found, name)
+        writer.writerow([name, "" if value is None else value])
+    writer.writerow([])
+    writer.writerow(DAILY)
+    for day in found.daily:
+        writer.writerow([day[c] for c in DAILY])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=referral.csv"})
+
+
+@blp.route("/campaigns/<int:campaign_id>/referral")
+class ReferralReportView(MethodView):
+    decorators = [marketer_or_key_required("reports:read")]
+
+    @blp.arguments(ReportQuerySchema, location="query")
+    @blp.response(200, ReferralReportSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv", success=True)
+    def get(self, args, campaign_id):
+        """Compute the referral KPIs (422 when ``from`` is after ``to``)."""
+        found = report.referral_report(owned_campaign(campaign_id, reading=True), args.get("from_"),
+                                       args.get("to"))
+        return as_csv(found) if args["format"] == "csv" else found
+
+
+@blp.route("/campaigns/<int:campaign_id>/referral/tree")
+class ReferralTreeView(MethodView):
+    decorators = [marketer_or_key_required("reports:read")]
+
+    @blp.arguments(TreeQuerySchema, location="query")
+    @blp.response(200, TreeNodeSchema)
+    def get(self, args, campaign_id):
+        """Show one sharer's downstream tree (404 for a player not of this brand)."""
+        return report.referral_tree(owned_campaign(campaign_id, reading=True), args["player"])

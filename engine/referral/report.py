@@ -1,0 +1,184 @@
+"""The referral KPI report of a campaign, computed with numpy over the whole forest.
+
+Definitions (docs/referral.md): *players* are the campaign's players with
+any event in the range; a *share* is a share link created (never a WeChat
+callback); *K-factor* is referred players ÷ players (i × c: shares per
+player × referred players per share); *share rate* is players who shared ÷
+players; *viral cycle time* is the median, over sharers with a referred
+friend's verified play, of the time from the sharer's first visit to the
+first such play; *k_by_generation* is players at depth g+1 ÷ players at
+depth g. The daily series is by the campaign's local day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+
+from engine.clock import as_utc, local_day
+from engine.errors import NotFound, Unprocessable
+from engine.extensions import db
+from engine.models import Campaign, Event, Player, Referral
+from engine.referral import forest as forest_mod
+
+KINDS = ("visit", "share", "share_open", "play_finished", "garden_action", "referred_play",
+         "coupon_issued", "coupon_redeemed")
+TOP_SHARERS = 10
+TREE_LIMIT = 500  # nodes (and so levels) of one tree answer
+
+
+@dataclass
+class ReferralReport:
+    """Every KPI of the report (API.md, Reports)."""
+
+    players: int
+    visits: int
+    shares: int
+    share_opens: int
+    referred_players: int
+    k_factor: float
+    share_rate: float
+    viral_cycle_time_s: float | None
+    max_depth: int
+    depth_histogram: dict[str, int]
+    k_by_generation: dict[str, float]
+    top_sharers: list[dict]
+    funnel: dict[str, int]
+    daily: list[dict] = field(default_factory=list)
+
+
+def _check_range(start: datetime | None, end: datetime | None) -> None:
+    if start and end and start > end:
+        raise Unprocessable("开始时间晚于结束时间", code="invalid_range",
+                            fields={"from": ["must not be after to"]})
+
+
+def _in_range(query, column, start, end):
+    if start:
+        query = query.where(column >= start)
+    if end:
+        query = query.where(column <= end)
+    return query
+
+
+def _events(campaign: Campaign, start, end) -> list[tuple]:
+    query = select(Event.kind, Event.player_id, Event.created_at).where(
+        Event.campaign_id == campaign.id, Event.kind.in_(KINDS))
+    return db.session.execute(_in_range(query, Event.created_at, start, end)).all()
+
+
+def _referrals(campaign: Campaign, start, end) -> list[tuple]:
+    query = select(Referral.player_id, Referral.referrer_id, Referral.created_at,
+                   Referral.verified_at).where(Referral.campaign_id == campaign.id)
+    return db.session.execute(_in_range(query, Referral.created_at, start, end)).all()
+
+
+def _forest(events: list[tuple], refs: list[tuple]):
+    ids = np.unique(np.array([e[1] for e in events if e[1] is not None]
+                             + [r[0] for r in refs] + [r[1] for r in refs], dtype=np.int64))
+    children = np.array([r[0] for r in refs], dtype=np.int64)
+    referrers = np.array([r[1] for r in refs], dtype=np.int64)
+    return ids, forest_mod.build(forest_mod.parents_from_pairs(ids, children, referrers))
+
+
+def _distinct(events: list[tuple], *kinds: str) -> int:
+    return len({e[1] for e in events if e[0] in kinds and e[1] is not None})
+
+
+def _funnel(events: list[tuple]) -> dict[str, int]:
+    return {"visit": _distinct(events, "visit"),
+            "play": _distinct(events, "play_finished", "garden_action"),
+            "share": _distinct(events, "share"),
+            "referred_play": _distinct(events, "referred_play"),
+            "coupon_claimed": _distinct(events, "coupon_issued"),
+            "coupon_redeemed": _distinct(events, "coupon_redeemed")}
+
+
+def _viral_cycle_s(events: list[tuple], refs: list[tuple]) -> float | None:
+    first_visit: dict[int, datetime] = {}
+    for kind, player_id, at in events:
+        if kind == "visit" and player_id is not None:
+            first_visit[player_id] = min(first_visit.get(player_id, at), at)
+    first_play: dict[int, datetime] = {}
+    for _child, referrer, _at, verified in refs:
+        if verified is not None:
+            first_play[referrer] = min(first_play.get(referrer, verified), verified)
+    gaps = [(as_utc(first_play[p]) - as_utc(first_visit[p])).total_seconds()
+            for p in first_play if p in first_visit]
+    return float(np.median(gaps)) if gaps else None
+
+
+def _daily(campaign: Campaign, events: list[tuple], refs: list[tuple]) -> list[dict]:
+    tz = campaign.timezone
+    rows: dict[str, dict[str, int]] = {}
+    names = {"visit": "visits", "share": "shares", "share_open": "share_opens",
+             "referred_play": "referred_plays"}
+    for kind, _player, at in events:
+        if kind in names:
+            day = rows.setdefault(local_day(as_utc(at), tz).isoformat(), {})
+            day[names[kind]] = day.get(names[kind], 0) + 1
+    for _child, _referrer, at, _verified in refs:
+        day = rows.setdefault(local_day(as_utc(at), tz).isoformat(), {})
+        day["referred_players"] = day.get("referred_players", 0) + 1
+    columns = ("visits", "shares", "share_opens", "referred_players", "referred_plays")
+    return [{"date": d, **{c: rows[d].get(c, 0) for c in columns}} for d in sorted(rows)]
+
+
+def _top_sharers(ids: np.ndarray, forest: forest_mod.Forest) -> list[dict]:
+    ranked = np.lexsort((ids, -forest.direct, -forest.downstream))[:TOP_SHARERS]
+    ranked = [int(i) for i in ranked if forest.direct[i] > 0]
+    players = {p.id: p for p in db.session.scalars(
+        select(Player).where(Player.id.in_([int(ids[i]) for i in ranked])))}
+    return [{"player": {"id": int(ids[i]), "nickname": players[int(ids[i])].display_name},
+             "direct": int(forest.direct[i]), "downstream": int(forest.downstream[i])}
+            for i in ranked]
+
+
+def referral_report(campaign: Campaign, start: datetime | None = None,
+                    end: datetime | None = None) -> ReferralReport:
+    """Compute the campaign's referral KPIs over ``[start, end]`` (both optional)."""
+    _check_range(start, end)
+    events, refs = _events(campaign, start, end), _referrals(campaign, start, end)
+    ids, forest = _forest(events, refs)
+    players, funnel = len(ids), _funnel(events)
+    counts = {k: sum(1 for e in events if e[0] == k) for k in ("visit", "share", "share_open")}
+    histogram = forest.depth_histogram() if players else np.zeros(0, dtype=np.int64)
+    return ReferralReport(
+        players=players, visits=counts["visit"], shares=counts["share"],
+        share_opens=counts["share_open"], referred_players=len(refs),
+        k_factor=round(len(refs) / players, 4) if players else 0.0,
+        share_rate=round(funnel["share"] / players, 4) if players else 0.0,
+        viral_cycle_time_s=_viral_cycle_s(events, refs), max_depth=forest.max_depth,
+        depth_histogram={str(d): int(c) for d, c in enumerate(histogram)},
+        k_by_generation={str(g): round(k, 4) for g, k in enumerate(forest.k_by_generation())}
+        if players else {},
+        top_sharers=_top_sharers(ids, forest) if players else [], funnel=funnel,
+        daily=_daily(campaign, events, refs))
+
+
+def referral_tree(campaign: Campaign, player_id: int) -> dict:
+    """Return one sharer's downstream tree as nested JSON (at most ``TREE_LIMIT`` nodes)."""
+    player = db.session.get(Player, player_id)
+    if player is None or player.brand_id != campaign.brand_id:
+        raise NotFound("该玩家不在本活动中")
+    ids, forest = _forest([("visit", player_id, None)], _referrals(campaign, None, None))
+    at = int(np.searchsorted(ids, player_id))
+    order, starts = forest_mod.children_index(forest.parents)
+    budget = [TREE_LIMIT]
+
+    def node(i: int) -> dict:
+        budget[0] -= 1
+        kids = order[starts[i]:starts[i + 1]]
+        shown = []
+        for k in kids:
+            if budget[0] <= 0:
+                break
+            shown.append(node(int(k)))
+        return {"player_id": int(ids[i]), "depth": int(forest.depth[i]),
+                "direct": int(forest.direct[i]), "downstream": int(forest.downstream[i]),
+                "truncated": len(shown) < len(kids), "children": shown}
+
+    return node(at)

@@ -1,0 +1,128 @@
+"""Referral KPIs: numpy over the forest equals the per-node answer; JSON, CSV, tree, auth."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from engine.access.auth import create_api_key
+from engine.extensions import db
+from engine.referral import forest, sharer_from_token
+from tests.engine.test_admin_api import bearer
+from tests.engine.test_referral import finish_one, visit
+from tests.factories import make_campaign, make_marketer
+
+PLAIN = {"min_move_interval_ms": 0}
+QUIET = {"burst_per_address": 10000, "sharer_burst": 10000}
+
+
+def naive(parents):
+    """Walk every node up to its root, one at a time: the answer numpy must match."""
+    n = len(parents)
+    depth, root, downstream = [0] * n, [0] * n, [0] * n
+    for i in range(n):
+        node, steps = i, 0
+        while parents[node] != node:
+            node, steps = parents[node], steps + 1
+            downstream[node] += 1
+        depth[i], root[i] = steps, node
+    return depth, root, downstream
+
+
+def test_pointer_jumping_and_bincount_match_walking_each_node():
+    rng = np.random.default_rng(7)
+    parents = np.arange(3000)
+    for i in range(1, 3000):  # a random forest, parents before children, chains up to ~40
+        if rng.random() > 0.05:
+            parents[i] = rng.integers(max(0, i - 80), i)
+    found = forest.build(parents)
+    depth, root, downstream = naive(parents.tolist())
+    assert found.depth.tolist() == depth and found.root.tolist() == root
+    assert found.downstream.tolist() == downstream
+    assert found.max_depth == max(depth) >= 20
+    assert found.direct.sum() == (parents != np.arange(3000)).sum()
+
+
+def test_k_by_generation_and_histogram():
+    parents = np.array([0, 0, 0, 1, 1, 2, 3])  # 1 root, 2 at depth 1, 3 at 2, 1 at 3
+    found = forest.build(parents)
+    assert found.depth_histogram().tolist() == [1, 2, 3, 1]
+    assert found.k_by_generation() == [2.0, 1.5, 1 / 3]
+
+
+def report_url(campaign, **query):
+    tail = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"/api/v1/reports/campaigns/{campaign.id}/referral" + (f"?{tail}" if tail else "")
+
+
+def test_the_report_counts_a_small_campaign(app, client):
+    campaign = make_campaign(game_params=PLAIN, risk_config=QUIET)
+    a = app.test_client()
+    token_a = visit(a, campaign)
+    a.post(f"/api/v1/campaigns/{campaign.slug}/shares", json={})
+    b, c = app.test_client(), app.test_client()
+    token_b = visit(b, campaign, token_a)
+    visit(c, campaign, token_a)
+    d = app.test_client()
+    visit(d, campaign, token_b)
+    finish_one(b, campaign)
+    finish_one(d, campaign)
+    headers = bearer(make_marketer(campaign.brand))
+    got = client.get(report_url(campaign), headers=headers)
+    assert got.status_code == 200
+    kpi = got.get_json()
+    assert kpi["players"] == 4 and kpi["referred_players"] == 3 and kpi["shares"] == 1
+    assert kpi["k_factor"] == 0.75 and kpi["share_rate"] == 0.25
+    assert kpi["share_opens"] == 3 and kpi["visits"] >= 4
+    assert kpi["max_depth"] == 2 and kpi["depth_histogram"] == {"0": 1, "1": 2, "2": 1}
+    assert kpi["k_by_generation"] == {"0": 2.0, "1": 0.5}
+    a_id = sharer_from_token(campaign, token_a)
+    assert kpi["top_sharers"][0]["player"]["id"] == a_id
+    assert kpi["top_sharers"][0]["direct"] == 2 and kpi["top_sharers"][0]["downstream"] == 3
+    assert kpi["funnel"]["visit"] == 4 and kpi["funnel"]["play"] == 2
+    assert kpi["funnel"]["share"] == 1 and kpi["funnel"]["referred_play"] == 2
+    assert kpi["viral_cycle_time_s"] is not None and kpi["viral_cycle_time_s"] >= 0
+    assert sum(day["referred_players"] for day in kpi["daily"]) == 3
+    tree = client.get(report_url(campaign).replace("/referral", "/referral/tree")
+                      + f"?player={a_id}", headers=headers).get_json()
+    assert tree["downstream"] == 3 and len(tree["children"]) == 2
+    assert max(len(ch["children"]) for ch in tree["children"]) == 1
+
+
+def test_csv_has_the_totals_block_then_the_daily_series(app, client):
+    campaign = make_campaign(game_params=PLAIN)
+    token = visit(app.test_client(), campaign)
+    visit(app.test_client(), campaign, token)
+    got = client.get(report_url(campaign, format="csv"),
+                     headers=bearer(make_marketer(campaign.brand)))
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(got.get_data(as_text=True))))
+    totals = {r[0]: r[1] for r in rows[:rows.index([])]}
+    assert totals["players"] == "2" and totals["referred_players"] == "1"
+    header = rows[rows.index([]) + 1]
+    assert header[0] == "date" and "referred_players" in header
+    assert len(rows) > rows.index([]) + 2
+
+
+def test_bad_ranges_auth_and_other_brands(app, client):
+    campaign = make_campaign()
+    headers = bearer(make_marketer(campaign.brand))
+    bad = client.get(report_url(campaign, **{"from": "2026-11-23T00:00:00%2B08:00",
+                                             "to": "2026-11-22T00:00:00%2B08:00"}),
+                     headers=headers)
+    assert bad.status_code == 422
+    assert client.get(report_url(campaign)).status_code == 401
+    secret, _ = create_api_key(campaign.brand, ["reports:read"])
+    db.session.commit()
+    assert client.get(report_url(campaign),
+                      headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    no_scope, _ = create_api_key(campaign.brand, ["tags:read"])
+    db.session.commit()
+    assert client.get(report_url(campaign),
+                      headers={"Authorization": f"Bearer {no_scope}"}).status_code == 403
+    other = make_campaign()
+    assert client.get(report_url(other), headers=headers).status_code == 404
+    tree = report_url(campaign).replace("/referral", "/referral/tree") + "?player=999999"
+    assert client.get(tree, headers=headers).status_code == 404
