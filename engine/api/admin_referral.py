@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema, free_form
 from engine.models.risk import FLAG_STATUSES
 from engine.referral import rewards

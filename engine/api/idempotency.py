@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.access.rate_limits import player_key
-from engine.api.base import handle_domain_error
+from engine.api.errors import handle_domain_error
 from engine.errors import DomainError, IdempotencyConflict, ValidationFailed
 from engine.extensions import db
 from engine.models import IdempotencyKey

@@ -7,10 +7,10 @@ import io
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.auth import marketer_or_key_required, owned_campaign
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from engine.referral import report
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access import identity
 from engine.access.rate_limits import limited
+from engine.api.base import Blueprint
 from engine.api.idempotency import idempotent
 from engine.campaigns import lifecycle
 from engine.errors import NotFound

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.access.wechat import jssdk
+from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 
 blp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat",

@@ -20,7 +20,7 @@ from engine.errors import Unprocessable
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Referral, ReferralReward
-from engine.rewards import awards, draws
+from engine.rewards import awards, draws, failures
 from engine.risk import flags
 
 MAX_LEVELS = 2
@@ -151,7 +151,8 @@ def issue(campaign: Campaign, row: ReferralReward) -> None:
         row.status = "issued"
     else:
         batch = db.session.get(CouponBatch, spec["batch_id"])
-        won = awards.award_once(campaign, batch, row.player_id, "referral", key) if batch else None
+        won = awards.award_once(failures.Award(campaign, batch, row.player_id, "referral", key)) \
+            if batch else None
         row.status, row.reason = ("issued", "") if won else ("failed", "优惠券已发完或不可发放")
         row.detail = {**row.detail, "coupon": won}
     record_event("referral_reward", brand_id=campaign.brand_id, campaign_id=campaign.id,
