@@ -29,6 +29,7 @@ from bench import (
     nurture_actions,
     page_weight,
     racing_replay,
+    referral,
     refused_body,
     replay,
     sql_rank,
@@ -169,6 +170,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     speed, race = replay.measure(), racing_replay.measure()
     env = stores.server_env()
     nurture_actions.seed_campaign(stores.app_config())
+    share_path = referral.seed_campaign(stores.app_config())
     with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
         base = with_server_cpu(base_app, lambda: baseline.measure(
             base_app.url, args.clients, args.warmup, args.seconds))
@@ -185,18 +187,21 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
             app.url, args.clients, args.warmup, args.seconds))
         refused = refused_body.measure(app.url)
         pulled = tag_changes.measure(stores, app.url)
+        opens = with_server_cpu(app, lambda: referral.measure_opens(
+            app.url, share_path, args.clients, args.warmup, args.seconds))
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
+    forest = referral.measure_report()
     crm = crm_delivery.measure(stores)
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live) + more
             + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
-            + tag_changes.rows(pulled) + tag_rules.measure())
+            + tag_changes.rows(pulled) + referral.rows(opens, forest) + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
                 + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
-                + refused_body.failures(refused) + pulled.failures())
+                + refused_body.failures(refused) + pulled.failures() + opens.failures())
     return rows, failures
 
 

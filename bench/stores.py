@@ -44,7 +44,7 @@ BENCH_PARAMS = {"rows": 5, "cols": 5, "min_move_interval_ms": 0}
 # the load generator stands for many people on many addresses: limits that never bite,
 # kept on so their cost is in every figure
 BENCH_RATE_LIMITS = ";".join(f"{name}=1000000/minute" for name in (
-    "session_start", "session_finish", "draw", "claim", "garden_action", "address"))
+    "session_start", "session_finish", "draw", "claim", "garden_action", "share", "address"))
 
 
 @dataclass(frozen=True)

@@ -102,11 +102,13 @@ class ReferralReportView(MethodView):
 
     @blp.arguments(ReportQuerySchema, location="query")
     @blp.response(200, ReferralReportSchema)
-    @blp.alt_response(200, content_type="text/csv", description="format=csv", success=True)
+    @blp.doc(responses={"200": {"description": "OK (``format=csv``: the same as a CSV file)",
+                                "content": {"application/json": {"schema": ReferralReportSchema},
+                                            "text/csv": {"schema": {"type": "string"}}}}})
     def get(self, args, campaign_id):
         """Compute the referral KPIs (422 when ``from`` is after ``to``)."""
-        found = report.referral_report(owned_campaign(campaign_id, reading=True), args.get("from_"),
-                                       args.get("to"))
+        campaign = owned_campaign(campaign_id, reading=True)
+        found = report.referral_report(campaign, args.get("from_"), args.get("to"))
         return as_csv(found) if args["format"] == "csv" else found
 
 

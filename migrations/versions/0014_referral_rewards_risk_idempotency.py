@@ -1,7 +1,7 @@
 """referral rewards, risk flags, idempotency keys
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-23 19:10:00
 
 """

@@ -29,11 +29,14 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app, request
+from sqlalchemy import select
 
 from engine import keys
+from engine.access.wechat import credentials
 from engine.access.wechat.oauth import WeChatError
 from engine.errors import ExternalServiceError, NotFound, Unprocessable
-from engine.extensions import redis_store
+from engine.extensions import db, redis_store
+from engine.models import Campaign
 
 log = logging.getLogger(__name__)
 EARLY_S = 300  # refresh this long before WeChat says a credential expires
@@ -156,10 +159,18 @@ def config_for(client: WeChatApiClient, url: str, now: int | None = None) -> JsS
                        signature=signature(ticket, nonce, timestamp, url))
 
 
+def _brand_of(url: str) -> int | None:
+    # a campaign page is /c/<slug>[/...]: its brand may have its own official account
+    parts = urlsplit(url).path.split("/")
+    if len(parts) < 3 or parts[1] != "c" or not parts[2]:
+        return None
+    return db.session.scalar(select(Campaign.brand_id).where(Campaign.slug == parts[2]))
+
+
 def credentials_for(url: str) -> tuple[str, str]:
     """Return (AppID, secret) signing ``url``: the brand's own once it has one, else the global."""
-    cfg = current_app.config
-    return cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"]
+    found = credentials.for_brand(_brand_of(url))
+    return (found.appid, found.secret) if found is not None else ("", "")
 
 
 def _our_page(url: str) -> bool:
