@@ -38,8 +38,9 @@ def test_the_report_page_shows_its_charts(app, live_server, browser, tmp_path):
     page.fill("input[name=email]", "analyst@example.com")
     page.fill("input[name=password]", "pw-123456")
     page.click("button[type=submit]")
+    page.locator(f"a[href='/admin/campaigns/{campaign.id}']").first.click()  # its dashboard
     report_link = page.locator(f"a[href='/admin/reports/campaigns/{campaign.id}/referral']")
-    expect(report_link).to_be_visible()  # the console links to the report
+    expect(report_link).to_be_visible()  # the campaign's dashboard links to the report
     report_link.click()
     expect(page.locator("#report[data-ready='1']")).to_be_attached()
     for chart in ("daily", "depth", "funnel", "kgen"):
