@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from engine import create_app
-from engine.access.wechat import jssdk
+from engine.access.wechat import credentials, jssdk
+from engine.extensions import db
+from tests.factories import make_campaign
 from tests.support.wechat_server import FakeWeChat
 
 APPID, SECRET = "wx-jssdk-test", "jssdk-secret"
@@ -100,3 +102,17 @@ def test_wechat_errors_are_a_502_not_a_500(wx_app, wechat):
     wechat.secret = "rotated"
     answer = config_of(wx_app.test_client())
     assert answer.status_code == 502
+
+
+def test_a_brand_with_its_own_account_signs_its_pages_with_its_appid(wx_app, wechat):
+    brand_appid, brand_secret = "wx0123456789abcdef", "brandsecret0123456789"
+    campaign = make_campaign()
+    credentials.set_for_brand(campaign.brand, brand_appid, brand_secret)
+    db.session.commit()
+    client = wx_app.test_client()
+    wechat.appid, wechat.secret = brand_appid, brand_secret  # WeChat knows only the brand's
+    answer = config_of(client, f"http://localhost/c/{campaign.slug}?s=abc.def")
+    assert answer.status_code == 200
+    assert answer.get_json()["appId"] == brand_appid
+    wechat.appid, wechat.secret = APPID, SECRET  # a page of no such brand: the global AppID
+    assert config_of(client).get_json()["appId"] == APPID
