@@ -24,6 +24,7 @@ from engine.cli.operations import register_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.jobs import add_ticker
+from engine.web import assets
 from engine.web.apidocs import bp as apidocs_bp
 from engine.web.console import bp as console_bp
 from engine.web.media import bp as media_bp
@@ -57,6 +58,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(crm_players_api.blp)
     api.register_blueprint(admin_award_failures_api.blp)
     app.register_blueprint(pages_bp)
+    assets.register(app)
     app.register_blueprint(console_bp)
     app.register_blueprint(apidocs_bp)
     app.register_blueprint(media_bp)
