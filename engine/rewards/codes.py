@@ -30,6 +30,11 @@ def generate_codes(count: int) -> list[str]:
     return list(codes)
 
 
+def is_importable(code: str) -> bool:
+    """Return whether ``code`` has the characters and length an imported code may have."""
+    return bool(_IMPORTED.match(code))
+
+
 def normalize(code: str) -> str:
     """Return a code as stored: without whitespace (imported codes keep their case)."""
     return re.sub(r"\s+", "", code or "")
@@ -70,7 +75,7 @@ def _refusal(code: str, seen: set[str], taken: set[str], row_no: int) -> str | N
         return "too_many_rows"
     if not code:
         return "empty"
-    if not _IMPORTED.match(code):
+    if not is_importable(code):
         return "invalid_characters_or_length"
     if code in seen:
         return "duplicate_in_file"

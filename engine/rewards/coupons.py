@@ -75,7 +75,10 @@ def create_batch(brand_id: int, campaign_id: int | None, inventory: int = 0,
 
 def import_codes(batch: CouponBatch, csv_text: str) -> codes.ImportReport:
     """Add the valid codes of a CSV to ``batch``; report every refused row."""
-    candidates = list({codes.normalize(r[0]) for r in _first_column(csv_text)})
+    # only codes that can be accepted are looked up: the others (a NUL byte, a stray
+    # character) are refused row by row and never reach the database
+    candidates = [code for code in {codes.normalize(r[0]) for r in _first_column(csv_text)}
+                  if codes.is_importable(code)]
     taken: set[str] = set()
     for start in range(0, len(candidates), _INSERT_CHUNK):  # bounded IN lists
         chunk = candidates[start:start + _INSERT_CHUNK]

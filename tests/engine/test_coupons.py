@@ -95,6 +95,17 @@ def test_import_reports_every_refused_row(app):
     assert batch_counts([batch.id])[batch.id]["inventory"] == 3
 
 
+def test_import_refuses_a_nul_byte_row_by_row_without_asking_the_database(app):
+    # PostgreSQL refuses NUL in any text parameter: the fuzz test found a 500 here
+    campaign = make_campaign()
+    batch = batch_for(campaign, inventory=0)
+    report = import_codes(batch, "GOOD-0003\nnc\x00\u00ce\u00eb\n")
+    db.session.commit()
+    assert report.accepted == ["GOOD-0003"]
+    assert [(r["row"], r["reason"]) for r in report.rejected] == [
+        (2, "invalid_characters_or_length")]
+
+
 def test_redeem_once_then_409_expired_410_unknown_404(app, client):
     campaign = make_campaign()
     batch = batch_for(campaign, inventory=3, per_player_limit=3)
