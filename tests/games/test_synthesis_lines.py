@@ -67,18 +67,51 @@ def test_table_replay_matches_reference(case):
 
 def test_tables_empty_themselves_past_their_limit(monkeypatch):
     monkeypatch.setattr(lines, "TABLE_LIMIT", 3)
-    start, _ = lines.tables_for(7)
+    start = lines.tables_for(7).start
     start.clear()
     for line in ((1, 1, 0), (0, 2, 2), (3, 0, 3), (1, 2, 3)):
-        start[line]
+        start[lines.encode_line(line)]
     assert len(start) == 1  # cleared at the 4th new line, which is then kept
-    assert start[(1, 1, 0)] == (2, 0, 0)
+    assert start[lines.encode_line((1, 1, 0))] == lines.encode_line((2, 0, 0))
 
 
 def test_unchanged_line_maps_to_an_equal_line():
-    start, end = lines.tables_for(5)
-    assert start[(1, 2, 3)] == (1, 2, 3) and end[(0, 0, 4)] == (0, 0, 4)
-    assert end[(1, 1, 0, 0)] == (0, 0, 0, 2) and start[(5, 5, 0)] == (5, 5, 0)
+    tables = lines.tables_for(5)
+    enc = lines.encode_line
+    assert tables.start[enc((1, 2, 3))] == enc((1, 2, 3))
+    assert tables.end[enc((0, 0, 4))] == enc((0, 0, 4))
+    assert tables.end[enc((1, 1, 0, 0))] == enc((0, 0, 0, 2))
+    assert tables.start[enc((5, 5, 0))] == enc((5, 5, 0))
+    assert tables.cells_end[(1, 1, 0, 0)] == (0, 0, 0, 2)
+    assert tables.cells_start[(0, 3, 0)] == (3, 0, 0)
+
+
+@pytest.mark.parametrize("line", [(0, 0, 0), (16, 0, 16), (0, 0, 0, 0, 0, 0, 0, 1),
+                                  (16,) * 8, (1, 0, 2, 0, 3, 0, 4, 0), (5, 5, 5)])
+def test_a_line_int_keeps_its_levels_length_and_empty_cells(line):
+    packed = lines.encode_line(line)
+    assert lines.decode_line(packed) == line
+    assert packed >> lines.COUNT_SHIFT == line.count(0)
+
+
+def test_lines_of_different_lengths_never_share_an_int():
+    shorter, longer = lines.encode_line((1, 2, 0)), lines.encode_line((1, 2, 0, 0))
+    assert shorter != longer
+    assert lines.decode_line(shorter) == (1, 2, 0) and lines.decode_line(longer) == (1, 2, 0, 0)
+
+
+def test_prefix_sums_of_eight_full_rows_keep_the_count_apart():
+    board = lines.encode_board([(16,) * 8] * 7 + [(16,) * 7 + (0,)])
+    assert sum(board) >> lines.COUNT_SHIFT == 1
+
+
+def test_slide_moves_rows_and_columns():
+    board = lines.encode_board([(0, 1, 1), (2, 0, 0), (2, 0, 1)])
+    assert lines.decode_board(lines.slide(board, "L", 5)) == ((2, 0, 0), (2, 0, 0), (2, 1, 0))
+    assert lines.decode_board(lines.slide(board, "U", 5)) == ((3, 1, 2), (0, 0, 0), (0, 0, 0))
+    assert lines.decode_board(lines.slide(board, "D", 5)) == ((0, 0, 0), (0, 0, 0), (3, 1, 2))
+    assert lines.can_move(lines.encode_board([(1, 2), (3, 4)]), 5) is False
+    assert lines.can_move(lines.encode_board([(1, 2), (1, 4)]), 5) is True
 
 
 def test_score_is_the_tiles_worth_less_the_level_two_spawns():

@@ -28,18 +28,19 @@ def auto_moves(seed: int, params: dict | None = None, count: int | None = None,
     params = GAME.validate_params(params or {})
     limit = MAX_MOVES if count is None else min(count, MAX_MOVES)
     prng = Prng(seed)
-    board = opening = tuple(map(tuple, rules.initial_state(prng, params)["board"]))
+    opening = rules.initial_state(prng, params)["board"]
+    board = lines.encode_board(opening)
     wheres, highs = lines.spawn_draws(prng, limit, params["spawn_high_pct"])
     max_level = len(params["levels"])
     directions: list[str] = []
-    over = not lines.can_move(board, lines.tables_for(max_level)[0])
+    over = not lines.can_move(board, max_level)
     while not over and len(directions) < limit:
         d = next(d for d in ORDER if lines.slide(board, d, max_level) != board)
         n = len(directions)
-        board, over = lines.run(board, [d], wheres[n:n + 1], highs[n:n + 1], params)
+        board, over = lines.run_lines(board, [d], wheres[n:n + 1], highs[n:n + 1], max_level)
         directions.append(d)
     moves = [{"d": d, "t": start_ms + i * interval_ms} for i, d in enumerate(directions)]
     values = lines.tile_values(rules.level_points(params))
-    score = (lines.board_score(board, values, sum(highs[:len(moves)]))
+    score = (lines.board_score(lines.decode_board(board), values, sum(highs[:len(moves)]))
              - lines.board_score(opening, values, 0))
     return moves, score
