@@ -48,15 +48,20 @@ def bounded_int(default: int | None, low: int, high: int) -> fields.Integer:
 
 
 def moves_schema(valid_move: Callable[[Any], bool], expected: str, max_moves: int,
-                 name: str, doc: str) -> type[Schema]:
+                 name: str, doc: str,
+                 all_valid: Callable[[list], bool] | None = None) -> type[Schema]:
     """Return a schema loading ``{"moves": [...]}`` whose every move ``valid_move`` accepts.
 
     One validator runs over the whole list: a nested schema per move costs
-    more than the replay itself on long logs. A malformed move is named by
-    its index with the ``expected`` shape (at most ``MAX_REPORTED``).
+    more than the replay itself on long logs. ``all_valid``, when given, says
+    the same of the whole list in C-level passes; only a list it doubts is
+    checked move by move. A malformed move is named by its index with the
+    ``expected`` shape (at most ``MAX_REPORTED``).
     """
 
     def check(moves: list) -> None:
+        if all_valid is not None and all_valid(moves):
+            return
         bad = {}
         for i, move in enumerate(moves):
             if not valid_move(move):

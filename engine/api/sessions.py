@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -44,4 +45,4 @@ class FinishView(MethodView):
     def post(self, body, session_id):
         """Replay the input log; the server's score is the score."""
         return sessions.finish_session(session_id, body["token"], body["moves"],
-                                   body.get("client_score"))
+                                       body.get("client_score"), request.get_data(cache=True))

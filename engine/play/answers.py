@@ -1,8 +1,9 @@
 """Finish answers kept for retries: an identical finish body gets the first answer again.
 
 A phone that lost the answer to its finish sends the same body again. The
-body's digest (sha256 of its canonical JSON) is stored with the session when
-it closes; the answer itself is kept in Redis for a day. A retry with the same
+body's digest (sha256 of the request body's bytes: a log of a thousand moves
+is not encoded again to be recognised) is stored with the session when it
+closes; the answer itself is kept in Redis for a day. A retry with the same
 digest gets that answer word for word; if Redis lost it, the answer is built
 again from the stored score and its rewards (and the score is put back on the
 boards, which heals a board write lost after the commit).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 
 from flask import current_app
@@ -23,8 +25,17 @@ from engine.extensions import db, redis_store
 from engine.models import Campaign, PlaySession, Score
 
 
-def body_digest(token: str, moves: list, client_score: int | None) -> str:
-    """Return the sha256 of a finish body's canonical JSON (a missing score is null)."""
+def body_digest(body: bytes) -> str:
+    """Return the sha256 of a finish request's body, byte for byte."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical_digest(token: str, moves: list, client_score: int | None) -> str:
+    """Return the sha256 of a finish body's canonical JSON (a missing score is null).
+
+    Sessions closed before digests were taken of the bytes hold this one; a
+    retry of such a session is recognised by it.
+    """
     canonical = json.dumps({"token": token, "moves": moves, "client_score": client_score},
                            sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -37,9 +48,14 @@ def keep(campaign: Campaign, play: PlaySession, result) -> None:
                       ex=current_app.config["FINISH_RESULT_TTL_S"])
 
 
-def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type):
-    """Answer a finish of a closed session: the first answer if the body is the same."""
-    if play.finish_digest != digest:
+def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type,
+                 canonical: Callable[[], str]):
+    """Answer a finish of a closed session: the first answer if the body is the same.
+
+    ``canonical`` gives the body's canonical digest, asked for only when the
+    byte digest differs (a session closed before byte digests).
+    """
+    if play.finish_digest != digest and play.finish_digest != canonical():
         raise AlreadyFinished()
     if play.status != "finished":
         raise _first_refusal(play)

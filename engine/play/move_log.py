@@ -1,4 +1,10 @@
-"""Keep a session's input log: compact JSON, zlib-compressed, for audit and re-scoring."""
+"""Keep a session's input log, zlib-compressed, for audit and re-scoring.
+
+A finish keeps its request body as the client sent it (the log in it, with the
+token and the claimed score), compressed: the log is not encoded again. Logs
+kept before that are the compact JSON of the moves alone; ``decompress``
+reads both.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,16 @@ _LEVEL = 6
 
 
 def compress(moves: list[Any]) -> bytes:
-    """Return ``moves`` as compressed bytes, exactly as the client sent them."""
+    """Return ``moves`` as compressed compact JSON."""
     return zlib.compress(json.dumps(moves, separators=(",", ":")).encode(), _LEVEL)
 
 
+def compress_body(body: bytes) -> bytes:
+    """Return a finish request's body (a JSON object with its ``moves``) compressed."""
+    return zlib.compress(body, _LEVEL)
+
+
 def decompress(blob: bytes) -> list[Any]:
-    """Return the input log stored by ``compress``."""
-    return json.loads(zlib.decompress(blob))
+    """Return the input log kept by ``compress_body`` (or, before it, ``compress``)."""
+    kept = json.loads(zlib.decompress(blob))
+    return kept["moves"] if isinstance(kept, dict) else kept

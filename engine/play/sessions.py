@@ -187,19 +187,26 @@ def _elapsed_ms(play: PlaySession, now) -> int:
     return to_ms(min(now, play.expires_at)) - to_ms(play.created_at)
 
 
-def finish_session(session_id: str, token: str, moves: list,
-                   client_score: int | None = None) -> FinishResult:
+def finish_session(session_id: str, token: str, moves: list, client_score: int | None,
+                   body: bytes) -> FinishResult:
     """Replay ``moves``, store the server's score once, and rank it.
 
-    The identical body again gets the first answer (a retry after a lost answer).
+    ``body`` is the request's body as sent, which ``token``, ``moves`` and
+    ``client_score`` were read from: its digest recognises a retry and it is
+    kept as the log. The identical body again gets the first answer (a retry
+    after a lost answer).
     The common case (no reward won) sends five statements: the session with its
     campaign's version, the close, the score, the event and the draw credit.
     """
     play, found, referral_pending = _load_session(session_id, token)
     campaign = found.campaign
-    digest = answers.body_digest(token, moves, client_score)
+    digest = answers.body_digest(body)
+
+    def canonical() -> str:
+        return answers.canonical_digest(token, moves, client_score)
+
     if play.status != "open":
-        return answers.answer_again(campaign, play, digest, FinishResult)
+        return answers.answer_again(campaign, play, digest, FinishResult, canonical)
     now = utcnow()
     elapsed_ms = _elapsed_ms(play, now)
     if elapsed_ms < 0:
@@ -208,7 +215,7 @@ def finish_session(session_id: str, token: str, moves: list,
     score = _replay(play, campaign, moves, client_score, elapsed_ms, digest)
     if not _close(play, "finished", score=score.score, finish_digest=digest):
         db.session.rollback()  # a concurrent finish closed it: answer as a retry
-        return answers.answer_again(campaign, play, digest, FinishResult)
+        return answers.answer_again(campaign, play, digest, FinishResult, canonical)
     # rewards share the score's transaction: both land, or neither does
     rewards = awards.award_for_score(campaign, play.player_id, score.score,
                                      standings.is_ascending(campaign),
@@ -218,7 +225,7 @@ def finish_session(session_id: str, token: str, moves: list,
                          rewards=rewards, created_at=now,
                          # what the play told rides in the score's own INSERT: no round trip
                          metrics=get_game_type(campaign.game_type).session_metrics(score),
-                         move_log=move_log.compress(moves)))
+                         move_log=move_log.compress_body(body)))
     record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=play.player_id, session_id=play.id, score=score.score,
                  moves=score.moves, duration_ms=score.duration_ms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from operator import itemgetter
 
 from marshmallow import Schema, fields, validate
 
@@ -54,6 +55,23 @@ def _valid_move(move) -> bool:
             and type(move["t"]) is int and 0 <= move["t"] <= MAX_T_MS)
 
 
+_DIRECTION_SET = frozenset(DIRECTIONS)
+_get_d, _get_t = itemgetter("d"), itemgetter("t")
+
+
+def _all_valid(moves: list) -> bool:
+    """Return whether ``_valid_move`` accepts every move of a non-empty log (C-level passes)."""
+    try:
+        if set(map(type, moves)) != {dict} or set(map(len, moves)) != {2}:
+            return False
+        directions, times = set(map(_get_d, moves)), list(map(_get_t, moves))
+    except (KeyError, TypeError):  # a move without "d" or "t", a "d" that is no str
+        return False
+    return (directions <= _DIRECTION_SET and set(map(type, times)) == {int}
+            and min(times) >= 0 and max(times) <= MAX_T_MS)
+
+
 SynthesisMovesSchema = moves_schema(
     _valid_move, 'Expected {"d": "U"|"D"|"L"|"R", "t": ms}.', MAX_MOVES, "SynthesisMovesSchema",
-    'Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``.')
+    'Validate an input log, loaded as ``{"moves": [{"d": "L", "t": 812}, ...]}``.',
+    _all_valid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from engine.clock import utcnow
 from engine.extensions import db, redis_store
 from engine.models import Event, PlaySession, Score
+from engine.play import answers
 from games.synthesis import SynthesisGame, rules
 from tests.factories import make_campaign
 from tests.support.play import auto_moves
@@ -89,6 +91,37 @@ def test_identical_finish_again_gets_the_first_answer_a_different_body_409(clien
     assert other.status_code == 409
     assert other.get_json()["error"]["code"] == "already_finished"
     assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1
+
+
+def test_identical_bytes_are_the_identical_body(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=10)
+    url = f"/api/v1/sessions/{opened['session_id']}/finish"
+    body = {"token": opened["token"], "moves": moves, "client_score": score}
+    compact = json.dumps(body, separators=(",", ":"))
+    first = client.post(url, data=compact, content_type="application/json")
+    assert first.status_code == 200
+    again = client.post(url, data=compact, content_type="application/json")
+    assert again.status_code == 200 and again.data == first.data
+    # the same JSON written otherwise is another body
+    spaced = client.post(url, data=json.dumps(body), content_type="application/json")
+    assert spaced.status_code == 409
+
+
+def test_a_session_closed_with_the_canonical_digest_still_knows_its_retry(client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=10)
+    first = finish(client, opened, moves, client_score=score)
+    assert first.status_code == 200
+    # as a session finished before digests were taken of the request's bytes
+    play = db.session.get(PlaySession, opened["session_id"])
+    play.finish_digest = answers.canonical_digest(opened["token"], moves, score)
+    db.session.commit()
+    again = finish(client, opened, moves, client_score=score)
+    assert again.status_code == 200 and again.data == first.data
+    assert finish(client, opened, moves).status_code == 409
 
 
 def test_identical_finish_after_redis_lost_the_answer_rebuilds_it(app, client):

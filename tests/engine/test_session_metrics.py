@@ -29,6 +29,13 @@ def test_finish_stores_session_metrics_and_the_move_log(client):
     assert len(row.move_log) < len(str(moves))
 
 
+def test_a_log_kept_as_the_moves_alone_still_reads():
+    moves = [{"d": "L", "t": 0}, {"d": "U", "t": 70}]
+    assert move_log.decompress(move_log.compress(moves)) == moves
+    body = b'{"token":"t","moves":[{"d":"L","t":0},{"d":"U","t":70}],"client_score":4}'
+    assert move_log.decompress(move_log.compress_body(body)) == moves
+
+
 def test_a_type_without_session_metrics_keeps_an_empty_dict():
     from games.base import GameType, ReplayResult
 

@@ -1,6 +1,7 @@
 """Unit tests of the synthesis rules, schemas and plugin: pure, no app needed."""
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from games import get_game_type
 from games.base import MoveRejected
 from games.prng import Prng
 from games.synthesis import SynthesisGame, rules
+from games.synthesis import schema as synthesis_schema
 from games.synthesis.schema import DEFAULT_LEVELS, SynthesisMovesSchema, SynthesisParamsSchema
 
 POINTS = [2, 4, 8, 16, 32]  # five levels: level 5 is the max
@@ -213,3 +215,18 @@ def test_registered_plugin():
                                    "games/synthesis/client.js")
     static = Path(__file__).parents[2] / "static"
     assert all((static / path).is_file() for path in game.client_scripts)
+
+
+@pytest.mark.parametrize("case", range(200))
+def test_the_whole_log_check_agrees_with_the_check_of_each_move(case):
+    rng = random.Random(case)
+    odd = [{"d": "X", "t": 1}, {"d": "L"}, {"d": "L", "t": 1, "x": 0}, {"d": "L", "t": True},
+           {"d": "L", "t": -1}, {"d": "L", "t": synthesis_schema.MAX_T_MS + 1},
+           {"d": ["L"], "t": 1},
+           {"t": 1, "x": "L"}, ["L", 1], "L", None, {"d": "R", "t": 1.0}, {"d": "U", "t": "1"}]
+    moves = [{"d": rng.choice("UDLR"), "t": rng.randint(0, synthesis_schema.MAX_T_MS)}
+             for _ in range(rng.randint(0, 50))]
+    if moves and rng.random() < 0.7:
+        moves[rng.randrange(len(moves))] = rng.choice(odd)
+    expected = bool(moves) and all(map(synthesis_schema._valid_move, moves))
+    assert synthesis_schema._all_valid(moves) == expected
