@@ -138,7 +138,7 @@ def measure_live(stores: Stores, clients: int) -> live_latency.LiveResult:
     env = {**stores.server_env(), "LIVE_PUSH_INTERVAL_MS": str(live_latency.PUSH_INTERVAL_MS)}
     room = ("--worker-connections", str(live_latency.WORKER_CONNECTIONS))
     with Gunicorn("wsgi:app", env, "bench-live.log", room) as app:
-        return live_latency.measure(app.url, LIVE_SLUG, clients)
+        return live_latency.measure(app.url, LIVE_SLUG, clients, server_cpu=app.cpu_seconds)
 
 
 def redis_rows(stores: Stores) -> list[Row]:

@@ -10,13 +10,24 @@ the finish call to a watcher's receiving the first ``leaderboard`` push
 whose entries hold that score: it includes the finish call itself, the
 coalescing wait (``LIVE_PUSH_INTERVAL_MS``), the fan-out and the client's
 own decoding on a loop shared with 999 others.
+
+To tell the server's part from the load generator's, one more watcher, the
+probe, runs alone in a process of its own and joins first (so it is first in
+the room's fan-out): its latency is the finish call, the coalescing wait and
+the server's emit, without 999 other clients' decoding queued in front of
+it. The server's and the load generator's CPU over the run say which side
+was short of CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import queue
+import resource
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -67,12 +78,18 @@ class LiveResult:
     latencies_ms: list[float]
     complete: int  # connected clients that received a push for every submit
     phases: dict[str, float] = field(default_factory=dict)  # seconds each step took
+    probe_ms: list[float] = field(default_factory=list)  # the lone watcher's latencies
+    cpu_pct: dict[str, float] = field(default_factory=dict)  # server, load generator
 
     def percentile_ms(self, q: float) -> float:
         """Return the ``q``-th percentile over every (client, submit) pair received."""
         if not self.latencies_ms:
             return float("nan")
         return float(np.percentile(np.array(self.latencies_ms), q))
+
+    def probe_percentile_ms(self, q: float) -> float:
+        """Return the ``q``-th percentile of the probe's latencies."""
+        return float(np.percentile(self.probe_ms, q)) if self.probe_ms else float("nan")
 
     def failed_submits(self) -> int:
         """Return how many finish calls got no 200."""
@@ -159,6 +176,49 @@ def submit_once(base_url: str, slug: str, used: set[int], at: float) -> Submit:
         return Submit(sent, score, resp.status_code, time.monotonic() - sent)
 
 
+def probe(url: str, slug: str, cookie: str, ready, stop, out) -> None:
+    """Watch the board alone in this process; put (received, scores) per push on ``out``.
+
+    Runs in a process of its own (``multiprocessing`` spawn): ``ready`` is set
+    once it has joined, and it watches until ``stop`` is set.
+    """
+    seen: list[tuple[float, list[int]]] = []
+    state = {"joined": False}
+    sio = socketio.Client(reconnection=False)
+
+    def on_board(board: dict) -> None:
+        now = time.monotonic()
+        if not state["joined"]:
+            state["joined"] = True
+            return
+        seen.append((now, [e["score"] for e in board["entries"]]))
+
+    sio.on("leaderboard", on_board, namespace=NAMESPACE)
+    try:
+        sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"],
+                    headers={"Cookie": cookie}, wait_timeout=WAIT_S)
+        sio.emit("join", {"campaign": slug, "period": "all"}, namespace=NAMESPACE)
+        deadline = time.monotonic() + WAIT_S
+        while not state["joined"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ready.set()
+        stop.wait(10 * WAIT_S)
+    finally:
+        ready.set()
+        sio.disconnect()
+        out.put(seen)
+
+
+def probe_latencies(seen: list[tuple[float, list[int]]], submits: list[Submit]) -> list[float]:
+    """Return the probe's ms from each submit's finish call to the first push listing it."""
+    found = []
+    for submit in submits:
+        got = next((t for t, scores in seen if submit.score in scores), None)
+        if got is not None:
+            found.append(1000 * (got - submit.sent))
+    return found
+
+
 def submit_scores(base_url: str, slug: str, count: int, spacing_s: float) -> list[Submit]:
     """Finish ``count`` games of new players, one every ``spacing_s`` seconds."""
     used: set[int] = set()
@@ -198,12 +258,19 @@ async def drain(watchers: list[Watcher], last: Submit) -> None:
 
 
 async def watch(url: str, slug: str, cookies: list[str], submits: int,
-                background: list[finish.Game]) -> LiveResult:
-    """Connect the watchers, submit scores from a thread (others' finishes landing at
-    ``BACKGROUND_RATE`` meanwhile), and gather the latencies."""
+                background: list[finish.Game],
+                server_cpu: Callable[[], float] | None = None) -> LiveResult:
+    """Connect the probe and the watchers, submit scores from a thread (others' finishes
+    landing at ``BACKGROUND_RATE`` meanwhile), and gather the latencies."""
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
+    lone = spawn.Process(target=probe, args=(url, slug, cookies[0], ready, stop, out))
+    lone.start()
+    await asyncio.to_thread(ready.wait, 2 * WAIT_S)
     marks = [time.monotonic()]
-    watchers = await connect_all(url, slug, cookies)
+    watchers = await connect_all(url, slug, cookies[1:])
     marks.append(time.monotonic())
+    cpu_before = (server_cpu() if server_cpu else 0.0), _own_cpu_s()
     try:
         others = asyncio.create_task(asyncio.to_thread(
             finish.open_loop, background, BACKGROUND_RATE, lambda: 0.0))
@@ -214,10 +281,32 @@ async def watch(url: str, slug: str, cookies: list[str], submits: int,
                  len(busy.statuses), busy.rate(), busy.failures())
     finally:
         marks.append(time.monotonic())
+        window = marks[-1] - marks[-2]
+        cpu = {"load generator": 100 * (_own_cpu_s() - cpu_before[1]) / window}
+        if server_cpu:
+            cpu["server"] = 100 * (server_cpu() - cpu_before[0]) / window
+        stop.set()
+        try:
+            seen = await asyncio.to_thread(out.get, True, WAIT_S)
+        except queue.Empty:  # the probe died: the watchers' figures stand alone
+            log.warning("the probe watcher sent nothing back")
+            seen = []
+        lone.join(WAIT_S)
         await asyncio.gather(*(w.sio.disconnect() for w in watchers))
     marks.append(time.monotonic())
     phases = dict(zip(("connect", "submit", "disconnect"), np.diff(marks).tolist(), strict=True))
-    return summarise(watchers, sent, len(cookies), phases)
+    result = summarise(watchers, sent, len(cookies) - 1, phases)
+    result.probe_ms, result.cpu_pct = probe_latencies(seen, sent), cpu
+    log.info("probe (one watcher, own process) p50 %.0f ms, p99 %.0f ms; CPU %s",
+             result.probe_percentile_ms(50), result.probe_percentile_ms(99),
+             {k: round(v) for k, v in cpu.items()})
+    return result
+
+
+def _own_cpu_s() -> float:
+    """Return this process's CPU seconds so far (every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def summarise(watchers: list[Watcher], sent: list[Submit], wanted: int,
@@ -235,15 +324,18 @@ def summarise(watchers: list[Watcher], sent: list[Submit], wanted: int,
     return LiveResult(wanted, len(watchers), sent, latencies, complete, phases)
 
 
-def measure(base_url: str, slug: str, clients: int = CLIENTS,
-            submits: int = SUBMITS) -> LiveResult:
-    """Watch ``slug``'s board with ``clients`` clients while ``submits`` scores land."""
+def measure(base_url: str, slug: str, clients: int = CLIENTS, submits: int = SUBMITS,
+            server_cpu: Callable[[], float] | None = None) -> LiveResult:
+    """Watch ``slug``'s board with ``clients`` clients while ``submits`` scores land.
+
+    ``server_cpu`` reads the server's CPU seconds, for its share of the run.
+    """
     began = time.monotonic()
-    cookies = player_cookies(base_url, slug, clients)
+    cookies = player_cookies(base_url, slug, clients + 1)  # the probe's first
     background = finish.prepare(base_url, slug, int(BACKGROUND_RATE * (submits + 2) * SPACING_S),
                                 moves=BACKGROUND_MOVES)
     cookies_s = time.monotonic() - began
-    result = asyncio.run(watch(base_url, slug, cookies, submits, background))
+    result = asyncio.run(watch(base_url, slug, cookies, submits, background, server_cpu))
     result.phases["cookies"] = cookies_s
     log.info("live bench phases (s): %s", {k: round(v, 1) for k, v in result.phases.items()})
     return result
@@ -257,6 +349,11 @@ def rows(result: LiveResult) -> list[Row]:
     return [
         Row(figure.format("p50"), result.percentile_ms(50), unit),
         Row(figure.format("p99"), result.percentile_ms(99), unit, 300, "target"),
+        Row("submit-to-probe p99 (1 more watcher alone in its own process, first in the room)",
+            result.probe_percentile_ms(99), "ms: the server's part, no client queue in front"),
+        Row("live run CPU: the load generator's process (watchers, submitters)",
+            result.cpu_pct.get("load generator", float("nan")), "% of one core",
+            result.cpu_pct.get("server", float("nan")), "server"),
         Row(f"clients that received every push ({len(result.submits)} submits "
             f"{SPACING_S:g} s apart)", result.complete,
             f"of {result.connected:,} connected ({result.wanted:,} tried)"),
