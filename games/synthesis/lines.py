@@ -41,7 +41,6 @@ CELL_BITS = 5  # levels 0..16 (the schema allows at most 16)
 CELL_MASK = (1 << CELL_BITS) - 1
 # above the cells of an 8-wide line (40 bits), with room for the sum of 8 lines' cells
 COUNT_SHIFT = 44
-CELLS_MASK = (1 << COUNT_SHIFT) - 1
 
 Board = tuple[int, ...]
 
