@@ -11,7 +11,8 @@ from tests.support.play import auto_moves
 # a 6x6 board keeps an honest game going for hundreds of moves
 PARAMS = {"rows": 6, "cols": 6, "min_move_interval_ms": 0}
 SEEDS = tuple(range(1, 9))
-ROUNDS = 3
+# the best of many short rounds: on a shared machine most rounds lose the CPU for a while
+ROUNDS = 10
 MAX_MOVES = 5000  # the longest log the moves schema accepts
 
 
