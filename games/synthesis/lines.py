@@ -9,9 +9,9 @@ are seen (a game meets a few thousand) and emptied when they grow past
 A row is one int (``encode_line``): cell ``i`` in bits ``5i..5i+4`` (levels
 0..16 need five bits; index 0 is the left of the row) and its number of
 empty cells from bit ``COUNT_SHIFT`` up. Ints hash for free where tuples hash
-every cell on every lookup, and the count rides in the row: the prefix sums
-of a board's rows carry, in their high bits, how many empty cells the rows up
-to each one hold, so the spawn's cell is one ``bisect`` away. A board is a
+every cell on every lookup, and the count rides in the row: the sum of a
+board's rows carries, in its high bits, how many empty cells the board has,
+and a walk over the rows' counts finds the spawn's row. A board is a
 list (in the loop) or tuple of row ints. Left and right moves are one
 ``map`` over the int tables; up and down go through the rows' levels
 (``_DECODE``), ``zip`` them into columns, slide those through tables keyed by
@@ -28,8 +28,6 @@ over its tiles, less ``V(2)`` for every level-2 tile that was spawned.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 from games.base import MoveRejected
@@ -256,12 +254,17 @@ def run_lines(board: Board, directions: list[str], wheres: list[int], highs: lis
             new = list(map(encode, zip(*map(up if d == "U" else down, columns), strict=True)))
         if new == current:
             raise MoveRejected("invalid_moves", "move changes nothing", i)
-        # the high bits of the prefix sums count the empty cells before each row's end
-        ends = list(accumulate(new, initial=0))
-        free = ends[-1] >> COUNT_SHIFT
+        # the high bits of the rows' sum count the board's empty cells
+        free = sum(new) >> COUNT_SHIFT
         k = where % free
-        r = bisect_left(ends, (k + 1) << COUNT_SHIFT) - 1
-        new[r] = spawns[high][new[r]][k - (ends[r] >> COUNT_SHIFT)]
+        r = 0
+        for row in new:  # the row of the k-th empty cell (fewer steps than a bisect's setup)
+            empty = row >> COUNT_SHIFT
+            if k < empty:
+                break
+            k -= empty
+            r += 1
+        new[r] = spawns[high][row][k]
         current = new
         over = free == 1 and not can_move(tuple(current), max_level)
     return tuple(current), over

@@ -100,7 +100,7 @@ def test_lines_of_different_lengths_never_share_an_int():
     assert lines.decode_line(shorter) == (1, 2, 0) and lines.decode_line(longer) == (1, 2, 0, 0)
 
 
-def test_prefix_sums_of_eight_full_rows_keep_the_count_apart():
+def test_the_sum_of_eight_full_rows_keeps_the_count_apart():
     board = lines.encode_board([(16,) * 8] * 7 + [(16,) * 7 + (0,)])
     assert sum(board) >> lines.COUNT_SHIFT == 1
 
