@@ -13,6 +13,7 @@ from engine.clock import as_utc, local_day, utcnow
 from engine.errors import CampaignNotLive, InvalidParams, NotFound
 from engine.extensions import db
 from engine.models import Brand, Campaign, Player, PlaySession
+from engine.rewards import plays
 from games import UnknownGameType, get_game_type
 
 PUBLIC_STATUSES = ("live", "paused", "ended")
@@ -42,21 +43,19 @@ def ensure_live(campaign: Campaign) -> None:
         raise CampaignNotLive()
 
 
-def plays_today(campaign: Campaign, player: Player, moment: datetime | None = None) -> int:
-    """Return how many sessions the player opened today (campaign's zone)."""
-    day = local_day(moment or utcnow(), campaign.timezone).isoformat()
-    return db.session.scalar(
-        select(func.count()).select_from(PlaySession).where(
-            PlaySession.campaign_id == campaign.id, PlaySession.player_id == player.id,
-            PlaySession.day_key == day)) or 0
-
-
 def plays_left(campaign: Campaign, player: Player | None) -> int | None:
-    """Return today's remaining plays, or None when unlimited."""
+    """Return the plays left today, extra plays included (one statement), or None when unlimited."""
     if not campaign.plays_per_day:
         return None
-    used = plays_today(campaign, player) if player is not None else 0
-    return max(campaign.plays_per_day - used, 0)
+    if player is None:
+        return campaign.plays_per_day
+    day = local_day(utcnow(), campaign.timezone).isoformat()
+    today = select(func.count()).select_from(PlaySession).where(
+        PlaySession.campaign_id == campaign.id, PlaySession.player_id == player.id,
+        PlaySession.day_key == day, PlaySession.credit_id.is_(None)).scalar_subquery()
+    used, extra = db.session.execute(
+        select(today, plays.unspent_count(campaign.id, player.id))).one()
+    return max(campaign.plays_per_day - used, 0) + extra
 
 
 def seconds_to_local_midnight(campaign: Campaign, moment: datetime | None = None) -> int:

@@ -18,6 +18,7 @@ from engine.models.reward import (
     CouponBatch,
     Draw,
     DrawCredit,
+    PlayCredit,
     Prize,
     PrizeDay,
     RewardRule,
@@ -31,8 +32,8 @@ from engine.models.wechat import WeChatAccount
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember",
            "Campaign", "ConsoleSession", "Coupon", "CouponBatch", "CrmEndpoint", "Delivery",
            "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState",
-           "IdempotencyKey", "Invite", "Marketer", "PeriodClose", "PlaySession", "Player",
-           "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize", "PrizeDay",
-           "ProfileForm", "ProfilingConsent", "Referral", "ReferralReward", "RewardRule",
-           "RiskFlag", "Score", "TagChange", "TagGroup", "TagRule", "Upload", "WeChatAccount",
-           "WeComTag"]
+           "IdempotencyKey", "Invite", "Marketer", "PeriodClose", "PlayCredit", "PlaySession",
+           "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",
+           "PrizeDay", "ProfileForm", "ProfilingConsent", "Referral", "ReferralReward",
+           "RewardRule", "RiskFlag", "Score", "TagChange", "TagGroup", "TagRule", "Upload",
+           "WeChatAccount", "WeComTag"]

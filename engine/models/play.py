@@ -40,6 +40,8 @@ class PlaySession(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     day_key: Mapped[str] = mapped_column(String(10))
     play_no: Mapped[int] = mapped_column(Integer)
+    # a play past the day's limit spends one extra play (engine.rewards.plays), once
+    credit_id: Mapped[int | None] = mapped_column(ForeignKey("play_credits.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

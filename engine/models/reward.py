@@ -114,6 +114,25 @@ class DrawCredit(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PlayCredit(db.Model):
+    """An extra play: one session past the day's play limit, earned by a reward.
+
+    It is kept until a session spends it (``PlaySession.credit_id``), so an
+    extra play earned late in the evening is not lost at midnight.
+    """
+
+    __tablename__ = "play_credits"
+    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(80))
+    day_key: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Draw(db.Model):
     """One lottery draw, paid by a daily free draw or by one credit."""
 

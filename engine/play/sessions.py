@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import and_, case, func, insert, literal, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -43,7 +43,7 @@ from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Player, PlaySession, Referral, Score
 from engine.play import answers, move_log
-from engine.rewards import awards, draws
+from engine.rewards import awards, draws, plays
 from games import MoveRejected, get_game_type
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def session_token(play: PlaySession) -> str:
 
 
 def start_session(campaign: Campaign, player: Player) -> PlaySession:
-    """Open a play session, within the campaign's daily play limit.
+    """Open a play session, within the campaign's daily play limit and extra plays.
 
     Two statements: the session (numbered and checked against the limit in one
     insert) and its event. The returned session is detached: read it.
@@ -113,18 +113,29 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
 
 
 def _insert_numbered(campaign: Campaign, values: dict) -> int | None:
-    """Insert the session as the player's next play of the day; None past the daily limit."""
+    """Insert the session as the player's next play of the day; None past the daily limit.
+
+    Past the limit, the session spends the player's oldest extra play
+    (``engine.rewards.plays``) in the same insert; without one, nothing is
+    inserted. ``credit_id`` is unique: two starts never spend the same one.
+    """
     table = PlaySession.__table__
     play_no = (select(func.count() + 1).select_from(table).where(
         table.c.campaign_id == values["campaign_id"], table.c.player_id == values["player_id"],
         table.c.day_key == values["day_key"]).scalar_subquery())
     columns = [table.c[name] for name in values]
-    row = select(*(literal(values[c.name], c.type) for c in columns), play_no)
-    if campaign.plays_per_day:
-        row = row.where(play_no <= campaign.plays_per_day)
+    selected = [*(literal(values[c.name], c.type) for c in columns), play_no]
+    targets = [*columns, table.c.play_no]
+    limit = campaign.plays_per_day
+    if limit:
+        credit = plays.unspent_credit(values["campaign_id"], values["player_id"])
+        selected.append(case((play_no <= limit, null()), else_=credit))
+        targets.append(table.c.credit_id)
+    row = select(*selected)
+    if limit:
+        row = row.where(or_(play_no <= limit, credit.is_not(None)))
     inserted = db.session.execute(
-        insert(table).from_select([*columns, table.c.play_no], row)
-        .returning(table.c.play_no)).first()
+        insert(table).from_select(targets, row).returning(table.c.play_no)).first()
     return inserted.play_no if inserted is not None else None
 
 

@@ -20,20 +20,23 @@ from engine.errors import Unprocessable
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Referral, ReferralReward
-from engine.rewards import awards, draws, failures
+from engine.rewards import awards, draws, failures, plays
 from engine.risk import flags
+from games import get_game_type
 
 MAX_LEVELS = 2
 RISK_NOTICE = ("给分享者的奖励（一级、二级）可能被微信认定为诱导分享而封禁链接，"
                "三级及以上返利可能构成传销。开启即表示品牌方知悉并承担该风险。")
-REWARD_KINDS = ("coupon", "draws")
+REWARD_KINDS = ("coupon", "draws", "plays")
 COUNTED = ("issued", "held")
 
 
 class RewardSpecSchema(Schema):
-    """One reward: a coupon of a batch of this campaign, or extra lottery draws."""
+    """One reward: a coupon of a batch of this campaign, extra lottery draws or extra plays."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(REWARD_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(REWARD_KINDS), metadata={
+        "description": "coupon (batch_id), draws (extra lottery draws) or plays (extra plays "
+                       "past the daily play limit); amount for draws and plays"})
     batch_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     amount = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=10))
 
@@ -72,8 +75,13 @@ def referral_config(campaign: Campaign) -> dict:
     return {**cfg, **ack, "risk_notice": RISK_NOTICE}
 
 
-def _check_batches(campaign: Campaign, specs: list[dict]) -> None:
+def _check_specs(campaign: Campaign, specs: list[dict]) -> None:
+    """Refuse a coupon of another campaign's batch, and extra plays where plays are unlimited."""
     for spec in specs:
+        if spec["kind"] == "plays" and not (campaign.plays_per_day
+                                            and get_game_type(campaign.game_type).replayed):
+            raise Unprocessable("本活动不限游戏次数，无法奖励额外次数", code="no_play_limit",
+                                fields={"kind": ["extra plays need a daily play limit"]})
         if spec["kind"] != "coupon":
             continue
         batch = db.session.get(CouponBatch, spec.get("batch_id") or 0)
@@ -87,7 +95,7 @@ def set_referral_config(campaign: Campaign, body: dict, marketer_email: str) -> 
     if len(body["levels"]) > MAX_LEVELS:
         raise Unprocessable("最多两级奖励：三级及以上返利可能构成传销", code="too_many_levels",
                             fields={"levels": [f"at most {MAX_LEVELS} levels"]})
-    _check_batches(campaign, [s for s in [body["welcome"], *body["levels"]] if s])
+    _check_specs(campaign, [s for s in [body["welcome"], *body["levels"]] if s])
     stored = {k: body[k] for k in ("welcome", "levels", "sharer_rewards_enabled", "caps")}
     previous = campaign.referral_config or {}
     if body["sharer_rewards_enabled"]:
@@ -148,6 +156,10 @@ def issue(campaign: Campaign, row: ReferralReward) -> None:
         granted = sum(draws.grant_credit(campaign, row.player_id, "referral", f"{key}:{i}")
                       for i in range(spec["amount"]))
         row.detail = {**row.detail, "draws": granted}
+        row.status = "issued"
+    elif spec["kind"] == "plays":
+        granted = plays.grant(campaign, row.player_id, "referral", key, spec["amount"])
+        row.detail = {**row.detail, "plays": granted}
         row.status = "issued"
     else:
         batch = db.session.get(CouponBatch, spec["batch_id"])
