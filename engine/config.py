@@ -186,6 +186,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # how long the first answer of a finish is kept for an identical retry
         "FINISH_RESULT_TTL_S": _int(env, "FINISH_RESULT_TTL_S", 86400),
         "LIVE_PUSH_INTERVAL_MS": _int(env, "LIVE_PUSH_INTERVAL_MS", 250),
+        # how old a campaign's cached score-outlier threshold may grow before one
+        # finish recomputes it (engine.risk.scores)
+        "SCORE_LIMIT_FRESH_S": _int(env, "SCORE_LIMIT_FRESH_S", 300),
+        # how long a computed referral report (or tree) is served from Redis
+        # before it is computed again, when no new referral arrived meanwhile
+        "REFERRAL_REPORT_TTL_S": _int(env, "REFERRAL_REPORT_TTL_S", 60),
         # Redis pub/sub channels ignore the database number: deployments sharing
         # one Redis keep their live messages apart by channel
         "LIVE_CHANNEL": env.get("LIVE_CHANNEL", "hudong-live"),

@@ -107,6 +107,10 @@ class CouponNotYetValid(DomainError):
     code, message = "coupon_not_yet_valid", "优惠券尚未到可用时间"
 
 
+class CouponUnderReview(DomainError):
+    code, message = "coupon_under_review", "优惠券审核中，暂不可核销"
+
+
 class NoDrawsLeft(DomainError):
     code, message = "no_draws_left", "今日抽奖次数已用完"
 

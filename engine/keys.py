@@ -114,3 +114,33 @@ def jsapi_credential(kind: str, appid: str) -> str:
 def jsapi_lock(appid: str) -> str:
     """Return the lock that lets one process refresh an AppID's token and ticket."""
     return f"{PREFIX}:wx:lock:{appid}"
+
+
+def score_limit(campaign_id: int, version: int) -> str:
+    """Return the cached score-outlier threshold of one campaign version (engine.risk.scores)."""
+    return f"{_campaign(campaign_id)}:risk:score-limit:{version}"
+
+
+def score_limit_lock(campaign_id: int) -> str:
+    """Return the lock that lets one process recompute a campaign's score threshold."""
+    return f"{_campaign(campaign_id)}:risk:score-limit-lock"
+
+
+def claim_device(campaign_id: int, device: str) -> str:
+    """Return the sorted set of players who claimed coupons from one device (by time)."""
+    return f"{_campaign(campaign_id)}:risk:claims:{device}"
+
+
+def referral_version(campaign_id: int) -> str:
+    """Return the counter bumped by each new referral and referred play of a campaign."""
+    return f"{_campaign(campaign_id)}:referral:version"
+
+
+def referral_report(campaign_id: int, version: int, what: str) -> str:
+    """Return a cached referral report (or tree) of one data version; ``what`` names it."""
+    return f"{_campaign(campaign_id)}:referral:report:{version}:{what}"
+
+
+def referral_report_lock(campaign_id: int, what: str) -> str:
+    """Return the lock held while one process computes a referral report."""
+    return f"{_campaign(campaign_id)}:referral:report-lock:{what}"

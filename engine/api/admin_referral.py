@@ -28,13 +28,17 @@ class FlagSchema(Schema):
     id = fields.Integer()
     campaign_id = fields.Integer()
     player_id = fields.Integer(allow_none=True)
-    kind = fields.String(metadata={"description": "referral_burst_address | referral_sharer_burst"})
+    kind = fields.String(metadata={"description": "referral_burst_address | referral_sharer_burst"
+                                                  " | score_outlier | claim_device_players"})
     reason = fields.String()
     details = free_form("the figures that raised it: count, window_s, limit, value (the "
-                        "address or sharer), newcomer_id")
+                        "address or sharer), newcomer_id; for a score: score, limit, median, "
+                        "mad, sample, session_id; for a claim: device, players, batch_id")
     subject_kind = fields.String()
     subject_id = fields.Integer()
-    held = fields.List(fields.Integer(), metadata={"description": "referral reward ids held"})
+    held = fields.List(fields.Integer(), metadata={
+        "description": "what waits, by subject_kind: referral reward ids (referral), the held "
+                       "score's id (score), the coupon's id (coupon)"})
     status = fields.String()
     default_action = fields.String()
     deadline = fields.AwareDateTime()

@@ -51,6 +51,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidParams: 422,
     errors.ValidationFailed: 422,
     errors.CouponNotYetValid: 422,
+    errors.CouponUnderReview: 422,
     errors.Unprocessable: 422,
     errors.NoSessions: 422,
     errors.UnknownAction: 422,

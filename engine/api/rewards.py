@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from engine.access import identity
+from engine.access import identity, rate_limits
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
 from engine.api.idempotency import idempotent
@@ -63,7 +63,8 @@ class ClaimView(MethodView):
     def post(self, _body, slug, batch_id):
         """Claim a coupon of a claimable batch (409 when gone or already held)."""
         campaign = lifecycle.get_public_campaign(slug)
-        return service.claim(campaign, identity.player_for_request(campaign), batch_id)
+        return service.claim(campaign, identity.player_for_request(campaign), batch_id,
+                             device=rate_limits.device_key())
 
 
 @blp.route("/me/coupons")

@@ -62,7 +62,8 @@ class CouponSchema(Schema):
     code = fields.String()
     title = fields.String()
     value_text = fields.String()
-    status = fields.String(metadata={"description": "issued | redeemed | expired"})
+    status = fields.String(metadata={
+        "description": "issued | redeemed | expired | held (a risk flag waits: not redeemable)"})
     issued_at = fields.String(allow_none=True)
     expires_at = fields.String(allow_none=True)
     redeemed_at = fields.String(allow_none=True)

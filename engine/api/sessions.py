@@ -34,6 +34,10 @@ class FinishResultSchema(Schema):
     period_ranks = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True),
                                metadata={"description": "rank by period: all, daily, weekly"})
     rewards = fields.List(fields.Nested(RewardSchema))
+    under_review = fields.Boolean(metadata={
+        "description": "true: the score is far beyond the campaign's others and waits for a "
+                       "marketer's review; it is not on the boards and earns nothing until "
+                       "approved (best, rank null)"})
 
 
 @blp.route("/<session_id>/finish")

@@ -8,7 +8,7 @@ from engine.models.crm import CrmEndpoint, Delivery, PlayerWeCom, WeComTag
 from engine.models.event import Event
 from engine.models.game_state import GameAction, GameState
 from engine.models.idempotency import IdempotencyKey
-from engine.models.play import PlaySession, Score
+from engine.models.play import HeldScore, PlaySession, Score
 from engine.models.player import Player
 from engine.models.profile import PlayerErasure, PlayerProfile, ProfileForm
 from engine.models.referral import Referral, ReferralReward
@@ -32,8 +32,8 @@ from engine.models.wechat import WeChatAccount
 __all__ = ["TAG_OPS", "AccessToken", "ApiKey", "AwardFailure", "Brand", "BrandMember",
            "Campaign", "ConsoleSession", "Coupon", "CouponBatch", "CrmEndpoint", "Delivery",
            "Draw", "DrawCredit", "Event", "FinalStanding", "GameAction", "GameState",
-           "IdempotencyKey", "Invite", "Marketer", "PeriodClose", "PlayCredit", "PlaySession",
-           "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom", "Prize",
-           "PrizeDay", "ProfileForm", "ProfilingConsent", "Referral", "ReferralReward",
+           "HeldScore", "IdempotencyKey", "Invite", "Marketer", "PeriodClose", "PlayCredit",
+           "PlaySession", "Player", "PlayerErasure", "PlayerProfile", "PlayerTag", "PlayerWeCom",
+           "Prize", "PrizeDay", "ProfileForm", "ProfilingConsent", "Referral", "ReferralReward",
            "RewardRule", "RiskFlag", "Score", "TagChange", "TagGroup", "TagRule", "Upload",
            "WeChatAccount", "WeComTag"]

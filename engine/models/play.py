@@ -73,3 +73,29 @@ class Score(db.Model):
     move_log: Mapped[bytes | None] = mapped_column(LargeBinary)
     # the moment the score was reached: ties on a leaderboard go to the earlier
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+HELD_STATUSES = ("held", "approved", "rejected")
+
+
+class HeldScore(db.Model):
+    """A finished session's score held by a risk flag: off the boards until approved.
+
+    It keeps everything a ``Score`` keeps (the evidence a reviewer reads);
+    approval copies it into ``scores`` with its original time, rejection
+    leaves it here as ``rejected``.
+    """
+
+    __tablename__ = "held_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("play_sessions.id"), unique=True)
+    score: Mapped[int] = mapped_column(BigInteger)
+    moves: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict | None] = mapped_column(JSON)
+    move_log: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12), default="held")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

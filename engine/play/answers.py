@@ -23,6 +23,7 @@ from engine.boards import live, standings
 from engine.errors import AlreadyFinished, InvalidMoves, ReplayMismatch, SessionExpired
 from engine.extensions import db, redis_store
 from engine.models import Campaign, PlaySession, Score
+from engine.risk import scores as risk_scores
 
 
 def body_digest(body: bytes) -> str:
@@ -63,6 +64,12 @@ def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type
     if kept is not None:
         return result_type(**json.loads(kept))
     score = db.session.query(Score).filter_by(session_id=play.id).one_or_none()
+    held = risk_scores.held_for_session(play.id) if score is None else None
+    if held is not None:  # held for review (engine.risk.scores): never put on the boards here
+        result = result_type(score=held.score, best=None, rank=None, period_ranks={},
+                             rewards=[], under_review=held.status == "held")
+        keep(campaign, play, result)
+        return result
     if score is None:  # the first finish is still committing: the client retries
         raise AlreadyFinished("成绩正在保存，请稍候", code="finish_pending", retry_after=1)
     ranked = standings.submit_score(campaign, play.player_id, score.score, score.created_at)

@@ -41,9 +41,10 @@ from engine.errors import (
 )
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import Campaign, Player, PlaySession, Referral, Score
+from engine.models import Campaign, HeldScore, Player, PlaySession, Referral, Score
 from engine.play import answers, move_log
 from engine.rewards import awards, draws, plays
+from engine.risk import scores as risk_scores
 from games import MoveRejected, get_game_type
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class FinishResult:
     rank: int | None
     period_ranks: dict[str, int | None]
     rewards: list = field(default_factory=list)
+    # the score is far beyond the campaign's others: held off the boards for review
+    under_review: bool = False
 
 
 def _serializer() -> URLSafeSerializer:
@@ -227,6 +230,9 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     if not _close(play, "finished", score=score.score, finish_digest=digest):
         db.session.rollback()  # a concurrent finish closed it: answer as a retry
         return answers.answer_again(campaign, play, digest, FinishResult, canonical)
+    found_outlier = risk_scores.outlier(campaign, score.score)  # one Redis GET
+    if found_outlier is not None:
+        return _hold(play, campaign, score, body, now, found_outlier)
     # rewards share the score's transaction: both land, or neither does
     rewards = awards.award_for_score(campaign, play.player_id, score.score,
                                      standings.is_ascending(campaign),
@@ -249,6 +255,28 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     live.score_changed(campaign, play.player_id, ranked)
     result = FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
                           period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)
+    answers.keep(campaign, play, result)
+    return result
+
+
+def _hold(play: PlaySession, campaign: Campaign, score, body: bytes, now,
+          found: risk_scores.Outlier) -> FinishResult:
+    """Keep a score far beyond the campaign's others off the boards, flagged for review.
+
+    Nothing it would earn is given until a marketer approves (engine.risk.scores).
+    """
+    held = HeldScore(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
+                     score=score.score, moves=score.moves, duration_ms=score.duration_ms,
+                     metrics=get_game_type(campaign.game_type).session_metrics(score),
+                     move_log=move_log.compress_body(body), created_at=now)
+    risk_scores.hold(campaign, held, found, now)
+    record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                 player_id=play.player_id, session_id=play.id, score=score.score,
+                 moves=score.moves, duration_ms=score.duration_ms, held=True)
+    db.session.expunge(play)
+    db.session.commit()
+    result = FinishResult(score=score.score, best=None, rank=None, period_ranks={},
+                          rewards=[], under_review=True)
     answers.keep(campaign, play, result)
     return result
 

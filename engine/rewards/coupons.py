@@ -26,6 +26,7 @@ from engine.errors import (
     CouponNotAvailable,
     CouponNotYetValid,
     CouponsExhausted,
+    CouponUnderReview,
     NotFound,
 )
 from engine.events import record_event
@@ -39,7 +40,7 @@ _INSERT_CHUNK = 1000
 
 
 def coupon_status(coupon: Coupon, now: datetime | None = None) -> str:
-    """Return issued, redeemed or expired as a player sees the coupon."""
+    """Return issued, redeemed, expired or held (a risk flag waits) as a player sees it."""
     if coupon.status == "issued" and coupon.expires_at and as_utc(coupon.expires_at) <= (
             now or utcnow()):
         return "expired"
@@ -240,6 +241,8 @@ def _refused(coupon: Coupon, status: str):
         raise AlreadyRedeemed()
     if status == "not_yet_valid":
         raise CouponNotYetValid()
+    if status == "held":
+        raise CouponUnderReview()
     raise CouponExpired()
 
 

@@ -11,6 +11,7 @@ from engine.errors import CouponNotAvailable
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, Player, Prize
 from engine.rewards import coupons, draws
+from engine.risk import claims
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,19 @@ def draw_for(campaign: Campaign, player: Player) -> DrawOutcome:
     return DrawOutcome(prize=prize, draws_left=result.draws_left)
 
 
-def claim(campaign: Campaign, player: Player, batch_id: int) -> dict:
-    """Issue the player a coupon of a claimable batch of this live campaign."""
+def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None = None) -> dict:
+    """Issue the player a coupon of a claimable batch of this live campaign.
+
+    ``device`` (address and user agent, hashed) is checked for claiming for
+    many players: then the coupon is held for review (engine.risk.claims).
+    """
     lifecycle.ensure_live(campaign)
     batch = db.session.get(CouponBatch, batch_id)
     if batch is None or batch.campaign_id != campaign.id or not batch.claimable:
         raise CouponNotAvailable()
     coupon = coupons.issue_coupon(batch, player.id, source="claim", campaign_id=campaign.id)
+    if device:
+        claims.check_claim(campaign, coupon, device)
     db.session.commit()
     return coupons.coupon_view(coupon, batch)
 

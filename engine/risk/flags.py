@@ -36,6 +36,16 @@ class RiskConfigSchema(Schema):
     sharer_burst = fields.Integer(load_default=10,
                                   validate=validate.Range(min=2, max=1_000_000))
     sharer_window_s = fields.Integer(load_default=60, validate=validate.Range(min=5, max=86400))
+    # a score far beyond the campaign's finished scores: median ± k·(1.4826·MAD),
+    # once at least score_min_sample scores are known (engine.risk.scores)
+    score_check = fields.Boolean(load_default=True)
+    score_outlier_k = fields.Float(load_default=10.0, validate=validate.Range(min=3, max=1000))
+    score_min_sample = fields.Integer(load_default=200,
+                                      validate=validate.Range(min=20, max=100_000))
+    # one device (address and user agent) claiming coupons for this many players in a window
+    claim_device_players = fields.Integer(load_default=5,
+                                          validate=validate.Range(min=2, max=1_000_000))
+    claim_window_s = fields.Integer(load_default=3600, validate=validate.Range(min=60, max=604800))
 
 
 def risk_config(campaign: Campaign) -> dict:
