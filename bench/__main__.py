@@ -192,13 +192,15 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     live = measure_live(stores, args.live_clients)
     more = redis_rows(stores)
     forest = referral.measure_report()
+    report_cache = referral.measure_report_cache(stores.app_config())
     crm = crm_delivery.measure(stores)
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live) + more
             + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
-            + tag_changes.rows(pulled) + referral.rows(opens, forest) + tag_rules.measure())
+            + tag_changes.rows(pulled) + referral.rows(opens, forest, report_cache)
+            + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
                 + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
                 + refused_body.failures(refused) + pulled.failures() + opens.failures())

@@ -9,6 +9,12 @@ client shares 127.0.0.1, which a real deployment's visitors do not.
 Report: a synthetic forest of 1,000,000 players with chains 20+ levels deep;
 numpy (pointer jumping, one bincount per level) against a per-node recursive
 computation of the same depth and downstream size, in the same run.
+
+Report cache: the whole KPI report of a campaign stored in the database
+(``REPORT_PLAYERS`` players, each a visit, all but the first referred) read
+as the API reads it: computed (loading events and referrals, then numpy),
+then served from Redis (``engine.referral.report_cache``) while no new
+referral arrives.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from datetime import timedelta
 
 import numpy as np
 import requests
+from sqlalchemy import insert
 
 from bench.load import LoadResult, Sample, run_clients
 from bench.table import Row
@@ -27,11 +34,15 @@ from engine import create_app
 from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
-from engine.models import Brand, Player
-from engine.referral import forest, share_token_for
+from engine.models import Brand, Event, Player, Referral
+from engine.referral import forest, report_cache, share_token_for
 
 SLUG = "bench-referral"
 FOREST_SIZE = 1_000_000
+REPORT_PLAYERS = 200_000
+REPORT_SLUG = "bench-referral-report"
+CHUNK = 10_000
+CACHED_READS = 20
 TIMEOUT_S = 30
 
 
@@ -141,7 +152,73 @@ def measure_report(n: int = FOREST_SIZE) -> ForestTiming:
     return ForestTiming(n, found.max_depth, numpy_s, per_node_s)
 
 
-def rows(opens: LoadResult, timing: ForestTiming) -> list[Row]:
+@dataclass
+class ReportCacheTiming:
+    """The KPI report of one stored campaign: computed, and served from Redis."""
+
+    players: int
+    computed_s: float
+    cached_s: float
+
+
+def _store_campaign(brand: Brand, n: int):
+    """Store a campaign of ``n`` players: each visited, each after the first referred."""
+    now = utcnow()
+    campaign = create_campaign(
+        brand, slug=REPORT_SLUG, title="裂变报表压测", game_type="synthesis", status="live",
+        game_params={}, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30))
+    db.session.flush()
+    ids: list[int] = []
+    for start in range(0, n, CHUNK):
+        size = min(CHUNK, n - start)
+        ids += db.session.scalars(insert(Player).returning(Player.id, sort_by_parameter_order=True),
+                                  [{"brand_id": brand.id, "nickname": "", "avatar": "",
+                                    "device": "", "created_at": now, "last_seen_at": now}]
+                                  * size).all()
+    depth = [0] * n
+    for start in range(0, n, CHUNK):
+        rows, visits = [], []
+        for i in range(start, min(start + CHUNK, n)):
+            visits.append({"brand_id": brand.id, "campaign_id": campaign.id,
+                           "player_id": ids[i], "kind": "visit", "props": {},
+                           "created_at": now})
+            if i == 0:
+                continue
+            parent = (i - 1) // 2
+            depth[i] = depth[parent] + 1
+            rows.append({"campaign_id": campaign.id, "player_id": ids[i],
+                         "referrer_id": ids[parent], "root_id": ids[0], "depth": depth[i],
+                         "share_token": "bench", "created_at": now})
+        db.session.execute(insert(Event), visits)
+        if rows:
+            db.session.execute(insert(Referral), rows)
+    db.session.commit()
+    return campaign
+
+
+def measure_report_cache(app_config: dict, n: int = REPORT_PLAYERS) -> ReportCacheTiming:
+    """Time the report of a stored campaign computed, then served from the Redis cache."""
+    app = create_app(app_config)
+    with app.app_context():
+        brand = db.session.query(Brand).filter_by(slug="bench").one()
+        campaign = _store_campaign(brand, n)
+        began = time.perf_counter()
+        computed = report_cache.referral_report(campaign)
+        computed_s = time.perf_counter() - began
+        if computed.players != n or computed.referred_players != n - 1:
+            raise AssertionError(f"the report counted {computed.players} players, not {n}")
+        began = time.perf_counter()
+        for _ in range(CACHED_READS):
+            if report_cache.referral_report(campaign) != computed:
+                raise AssertionError("the cached report differs from the computed one")
+        cached_s = (time.perf_counter() - began) / CACHED_READS
+        db.session.remove()
+        db.engine.dispose()
+    return ReportCacheTiming(n, computed_s, cached_s)
+
+
+def rows(opens: LoadResult, timing: ForestTiming,
+         cache: ReportCacheTiming | None = None) -> list[Row]:
     """Return the referral rows."""
     label = f"share-link opens attributed (HTTP, {opens.clients} new visitors at a time)"
     return [
@@ -152,4 +229,9 @@ def rows(opens: LoadResult, timing: ForestTiming) -> list[Row]:
             "numpy", timing.numpy_s, "s", 1.0, "goal"),
         Row("referral KPI forest, per-node recursion (same forest)", timing.per_node_s, "s",
             timing.numpy_s, "numpy"),
-    ]
+    ] + ([] if cache is None else [
+        Row(f"referral KPI report of a stored campaign ({cache.players:,} players), computed",
+            cache.computed_s, "s"),
+        Row("referral KPI report, same campaign, served from the Redis cache",
+            cache.cached_s * 1000, "ms", cache.computed_s * 1000, "computed"),
+    ])

@@ -136,9 +136,9 @@ def referral_version(campaign_id: int) -> str:
     return f"{_campaign(campaign_id)}:referral:version"
 
 
-def referral_report(campaign_id: int, version: int, what: str) -> str:
-    """Return a cached referral report (or tree) of one data version; ``what`` names it."""
-    return f"{_campaign(campaign_id)}:referral:report:{version}:{what}"
+def referral_report(campaign_id: int, what: str) -> str:
+    """Return a kept referral report (or tree) with its data version; ``what`` names it."""
+    return f"{_campaign(campaign_id)}:referral:report:{what}"
 
 
 def referral_report_lock(campaign_id: int, what: str) -> str:

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from engine.access.auth import marketer_or_key_required, owned_campaign
 from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
-from engine.referral import report
+from engine.referral import report, report_cache
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Referral KPIs (marketer, console session or reports:read key)")
@@ -108,7 +108,7 @@ class ReferralReportView(MethodView):
     def get(self, args, campaign_id):
         """Compute the referral KPIs (422 when ``from`` is after ``to``)."""
         campaign = owned_campaign(campaign_id, reading=True)
-        found = report.referral_report(campaign, args.get("from_"), args.get("to"))
+        found = report_cache.referral_report(campaign, args.get("from_"), args.get("to"))
         return as_csv(found) if args["format"] == "csv" else found
 
 
@@ -120,4 +120,4 @@ class ReferralTreeView(MethodView):
     @blp.response(200, TreeNodeSchema)
     def get(self, args, campaign_id):
         """Show one sharer's downstream tree (404 for a player not of this brand)."""
-        return report.referral_tree(owned_campaign(campaign_id, reading=True), args["player"])
+        return report_cache.referral_tree(owned_campaign(campaign_id, reading=True), args["player"])

@@ -4,7 +4,8 @@
 posters; ``attribution`` records share opens, fixes each player's referrer
 at first touch and, at a referred friend's first valid play, hands over to
 ``rewards`` (a welcome and at most two levels). ``forest`` and ``report``
-compute the KPIs. Rewards are never given for sharing itself.
+compute the KPIs; ``report_cache`` keeps them in Redis per data version.
+Rewards are never given for sharing itself.
 """
 
 from engine.referral.attribution import (

@@ -50,7 +50,8 @@ class ReferralReport:
     daily: list[dict] = field(default_factory=list)
 
 
-def _check_range(start: datetime | None, end: datetime | None) -> None:
+def check_range(start: datetime | None, end: datetime | None) -> None:
+    """Refuse a range whose start is after its end (422 ``invalid_range``)."""
     if start and end and start > end:
         raise Unprocessable("开始时间晚于结束时间", code="invalid_range",
                             fields={"from": ["must not be after to"]})
@@ -140,7 +141,7 @@ def _top_sharers(ids: np.ndarray, forest: forest_mod.Forest) -> list[dict]:
 def referral_report(campaign: Campaign, start: datetime | None = None,
                     end: datetime | None = None) -> ReferralReport:
     """Compute the campaign's referral KPIs over ``[start, end]`` (both optional)."""
-    _check_range(start, end)
+    check_range(start, end)
     events, refs = _events(campaign, start, end), _referrals(campaign, start, end)
     ids, forest = _forest(events, refs)
     players, funnel = len(ids), _funnel(events)

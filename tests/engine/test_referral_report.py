@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
+import time
 
 import numpy as np
 
+from engine import keys
 from engine.access.auth import create_api_key
-from engine.extensions import db
-from engine.referral import forest, sharer_from_token
+from engine.extensions import db, redis_store
+from engine.referral import forest, report_cache, sharer_from_token
 from tests.engine.test_admin_api import bearer
 from tests.engine.test_referral import finish_one, visit
 from tests.factories import make_campaign, make_marketer
+from tests.support.statements import counted
 
 PLAIN = {"min_move_interval_ms": 0}
 QUIET = {"burst_per_address": 10000, "sharer_burst": 10000}
@@ -126,3 +131,66 @@ def test_bad_ranges_auth_and_other_brands(app, client):
     assert client.get(report_url(other), headers=headers).status_code == 404
     tree = report_url(campaign).replace("/referral", "/referral/tree") + "?player=999999"
     assert client.get(tree, headers=headers).status_code == 404
+
+
+def _report(client, campaign, headers):
+    got = client.get(report_url(campaign), headers=headers)
+    assert got.status_code == 200
+    return got.get_json()
+
+
+def test_a_report_is_served_from_redis_until_a_referral_arrives_or_it_ages(app, client):
+    campaign = make_campaign(game_params=PLAIN, risk_config=QUIET)
+    headers = bearer(make_marketer(campaign.brand))
+    token = visit(app.test_client(), campaign)
+    first = _report(client, campaign, headers)
+    assert first["players"] == 1
+    with counted() as log:
+        assert _report(client, campaign, headers) == first
+    assert not [s for s in log.statements if "FROM events" in s or "FROM referrals" in s]
+    visit(app.test_client(), campaign)  # a visit alone: the kept report is still served
+    assert _report(client, campaign, headers)["players"] == 1
+    friend = app.test_client()
+    visit(friend, campaign, token)  # a referral: the data version moves
+    assert _report(client, campaign, headers)["players"] == 3
+    finish_one(friend, campaign)  # a referred play moves it too
+    assert _report(client, campaign, headers)["funnel"]["referred_play"] == 1
+    visit(app.test_client(), campaign)
+    app.config["REFERRAL_REPORT_TTL_S"] = 0  # aged: computed again
+    assert _report(client, campaign, headers)["players"] == 4
+    # another range is another answer
+    ranged = client.get(report_url(campaign, **{"from": "2099-01-01T00:00:00%2B08:00"}),
+                        headers=headers).get_json()
+    assert ranged["players"] == 0
+
+
+def test_a_tree_is_kept_per_player_and_follows_new_referrals(app, client):
+    campaign = make_campaign(game_params=PLAIN, risk_config=QUIET)
+    headers = bearer(make_marketer(campaign.brand))
+    token = visit(app.test_client(), campaign)
+    sharer = sharer_from_token(campaign, token)
+    url = report_url(campaign).replace("/referral", "/referral/tree") + f"?player={sharer}"
+    assert client.get(url, headers=headers).get_json()["downstream"] == 0
+    visit(app.test_client(), campaign, token)
+    assert client.get(url, headers=headers).get_json()["downstream"] == 1
+
+
+def test_readers_of_a_report_being_computed_wait_for_it_instead_of_computing(app):
+    campaign = make_campaign()
+    computed = []
+    redis_store.r.set(keys.referral_report_lock(campaign.id, "x"), "1")  # someone computes it
+
+    def answer():
+        computed.append(1)
+        return {"n": 1}
+
+    def finish_elsewhere():
+        time.sleep(0.3)
+        redis_store.r.set(keys.referral_report(campaign.id, "x"),
+                          json.dumps({"version": 0, "at": time.time(), "answer": {"n": 2}}))
+
+    other = threading.Thread(target=finish_elsewhere)
+    other.start()
+    assert report_cache._cached(campaign, "x", answer) == {"n": 2}
+    other.join()
+    assert computed == []
