@@ -7,13 +7,16 @@ import io
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from engine import keys
 from engine.access.auth import create_api_key
+from engine.clock import local_day
 from engine.extensions import db, redis_store
 from engine.referral import forest, report_cache, sharer_from_token
+from engine.referral.report import _local_days
 from tests.engine.test_admin_api import bearer
 from tests.engine.test_referral import finish_one, visit
 from tests.factories import make_campaign, make_marketer
@@ -194,3 +197,11 @@ def test_readers_of_a_report_being_computed_wait_for_it_instead_of_computing(app
     assert report_cache._cached(campaign, "x", answer) == {"n": 2}
     other.join()
     assert computed == []
+
+
+def test_local_days_worked_out_per_quarter_hour_match_each_moments_own():
+    start = datetime(2026, 3, 7, tzinfo=UTC)  # New York's clocks jump on March 8
+    moments = [start + timedelta(minutes=7 * i, seconds=i % 60) for i in range(3000)]
+    for tz in ("Asia/Shanghai", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe"):
+        day_of = _local_days(tz)
+        assert [day_of(m) for m in moments] == [local_day(m, tz).isoformat() for m in moments]
