@@ -59,6 +59,11 @@ def live_version(campaign_id: int, period: str) -> str:
     return f"{_campaign(campaign_id)}:live:version:{period}"
 
 
+def live_epoch(campaign_id: int, period: str) -> str:
+    """Return the token naming the life of a room's version counter (new after a flush)."""
+    return f"{_campaign(campaign_id)}:live:epoch:{period}"
+
+
 def finish_result(campaign_id: int, session_id: str) -> str:
     """Return the first answer of a session's finish, kept for an identical retry."""
     return f"{_campaign(campaign_id)}:finish:{session_id}"

@@ -77,10 +77,16 @@ class LeaderboardPushSchema(Schema):
     period_key = fields.String()
     entries = fields.List(fields.Nested(LeaderboardEntrySchema))
     version = fields.Integer(metadata={"description": "grows with every push of the room"})
+    epoch = fields.String(metadata={"description": "names the life of the version counter: "
+                                                   "a new epoch (Redis flushed) restarts it"})
 
 
 class MyRankPushSchema(Schema):
-    """Socket.IO ``my_rank`` event on ``/live``: the player's rank after their own score."""
+    """Socket.IO ``my_rank`` event on ``/live``: the player's rank after a change.
+
+    Sent after the player's own score, and at each coalesced push to every player
+    the pushed board lists (an overtaken player learns the new rank).
+    """
 
     rank = fields.Integer(allow_none=True)
     score = fields.Integer(allow_none=True)

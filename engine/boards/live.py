@@ -13,6 +13,7 @@ document lists.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from flask import current_app, request
@@ -56,12 +57,16 @@ def player_room(player_id: int) -> str:
     return f"player:{player_id}"
 
 
-def board_payload(campaign: Campaign, period: str, version: int) -> dict:
-    """Return the ``leaderboard`` event body for a room."""
+def board_payload(campaign: Campaign, period: str, version: int, epoch: str = "") -> dict:
+    """Return the ``leaderboard`` event body for a room.
+
+    ``version`` orders a room's pushes; ``epoch`` names the counter's life: a
+    Redis flush restarts the version, and the new epoch tells pages to follow it.
+    """
     board = standings.boards_at(campaign, utcnow())[period]
     size = current_app.config["LEADERBOARD_PUSH_SIZE"]
     return _BOARD.dump({"campaign": campaign.slug, "period": period,
-                        "period_key": board.period_key, "version": version,
+                        "period_key": board.period_key, "version": version, "epoch": epoch,
                         "entries": standings.entries_payload(leaderboard.top(board, size))})
 
 
@@ -139,11 +144,36 @@ def _push_later(app, campaign_id: int, period: str, delay_s: float, trailing: bo
             db.session.remove()
 
 
+def _next_version(campaign: Campaign, period: str) -> tuple[int, str]:
+    """Count a room's push, starting a new epoch if the counter was lost; one round trip."""
+    pipe = redis_store.r.pipeline(transaction=False)
+    pipe.set(keys.live_epoch(campaign.id, period), secrets.token_hex(4), nx=True)
+    pipe.get(keys.live_epoch(campaign.id, period))
+    pipe.incr(keys.live_version(campaign.id, period))
+    _, epoch, version = pipe.execute()
+    return version, epoch.decode() if isinstance(epoch, bytes) else epoch
+
+
+def _current_version(campaign: Campaign, period: str) -> tuple[int, str]:
+    version, epoch = redis_store.r.mget(keys.live_version(campaign.id, period),
+                                        keys.live_epoch(campaign.id, period))
+    epoch = epoch.decode() if isinstance(epoch, bytes) else (epoch or "")
+    return int(version or 0), epoch
+
+
 def push_board(campaign: Campaign, period: str) -> int:
-    """Emit the current board to its room now; return the version sent."""
-    version = redis_store.r.incr(keys.live_version(campaign.id, period))
-    socketio.emit("leaderboard", board_payload(campaign, period, version),
-                  to=board_room(campaign.id, period), namespace=NAMESPACE)
+    """Emit the current board to its room now; return the version sent.
+
+    Every player listed also gets ``my_rank``: a player overtaken since the last
+    push learns the new rank once per push, not once per score that moved it.
+    """
+    version, epoch = _next_version(campaign, period)
+    payload = board_payload(campaign, period, version, epoch)
+    socketio.emit("leaderboard", payload, to=board_room(campaign.id, period), namespace=NAMESPACE)
+    for entry in payload["entries"]:
+        body = _MY_RANK.dump({"rank": entry["rank"], "score": entry["score"], "period": period,
+                              "campaign": campaign.slug})
+        socketio.emit("my_rank", body, to=player_room(entry["player"]["id"]), namespace=NAMESPACE)
     return version
 
 
@@ -172,8 +202,8 @@ class LiveNamespace(Namespace):
                 leave_room(room)
         join_room(board_room(campaign.id, payload["period"]))
         join_room(player_room(player_id))
-        version = int(redis_store.r.get(keys.live_version(campaign.id, payload["period"])) or 0)
-        emit("leaderboard", board_payload(campaign, payload["period"], version))
+        version, epoch = _current_version(campaign, payload["period"])
+        emit("leaderboard", board_payload(campaign, payload["period"], version, epoch))
         log.debug("sid %s joined %s/%s", request.sid, campaign.slug, payload["period"])
         return None
 

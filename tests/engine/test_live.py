@@ -313,3 +313,38 @@ def test_a_socket_without_a_player_of_the_brand_cannot_watch(app, live_server, c
     stranger.join({"campaign": campaign.slug})
     assert stranger.next("error")["code"] == "forbidden"
     assert stranger.inbox["leaderboard"].empty()
+
+
+def test_an_overtaken_player_hears_the_new_rank_at_the_next_push(app, live_server, closing):
+    campaign = make_campaign(game_params=FAST)
+    first, second = closing(HttpPlayer(live_server.url)), closing(HttpPlayer(live_server.url))
+    first.visit(campaign.slug)
+    overtaken = closing(LiveClient(live_server.url, first.cookie))
+    overtaken.join({"campaign": campaign.slug, "period": "all"})
+    overtaken.next("leaderboard")
+    low = first.play(campaign.slug, count=4)
+    overtaken.until("my_rank", lambda m: m["period"] == "all" and m["rank"] == 1)
+
+    high = second.play(campaign.slug, count=60)
+    assert high["score"] > low["score"]
+    got, _ = overtaken.until("my_rank", lambda m: m["period"] == "all" and m["rank"] == 2)
+    assert got == {"rank": 2, "score": low["score"], "period": "all", "campaign": campaign.slug}
+
+
+def test_pages_follow_pushes_after_a_redis_flush_and_rebuild(app, live_server, closing):
+    from engine.boards import standings
+    from engine.extensions import redis_store
+
+    campaign = make_campaign(game_params=FAST)
+    watcher = viewer(closing, live_server.url, campaign.slug)
+    watcher.join({"campaign": campaign.slug, "period": "all"})
+    player = closing(HttpPlayer(live_server.url))
+    done = player.play(campaign.slug, count=10)
+    before, _ = watcher.until("leaderboard", has_player(player_of(done["session_id"])))
+
+    redis_store.r.flushdb()
+    standings.rebuild_standings(campaign)
+    again = player.play(campaign.slug, count=30)
+    after, _ = watcher.until("leaderboard", has_player(player_of(again["session_id"])))
+    # the counter restarted, and the new epoch says so: pages take the push
+    assert after["version"] <= before["version"] and after["epoch"] != before["epoch"]
