@@ -11,7 +11,7 @@ export FLASK_APP = engine:create_app
 # node for the JS golden vectors: the system's, else the one Playwright ships
 NODE = $(shell command -v node 2>/dev/null || $(BIN)/python -c "import os, playwright; print(os.path.join(os.path.dirname(playwright.__file__), 'driver', 'node'))")
 
-.PHONY: setup translations extract migrate run test lint bench clean
+.PHONY: setup digest translations extract migrate run test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed translations
+# static files under content-hashed names (Flask-Static-Digest), served immutable
+digest: $(BIN)/.installed
+	$(BIN)/flask digest clean >/dev/null
+	$(BIN)/flask digest compile >/dev/null
+
+setup: $(BIN)/.installed translations digest
 
 # the console's catalogs: edit translations/zh/LC_MESSAGES/messages.po, then
 # `make translations` (the compiled .mo is committed too, so a clean clone works)

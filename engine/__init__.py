@@ -38,11 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from engine.extensions import (
         api,
         babel,
+        compress,
         db,
         limiter,
         migrate,
         redis_store,
         socketio,
+        static_digest,
         tune_sqlite,
     )
     from engine.web.locale import select_locale
@@ -58,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                                                                    redis_store.cluster)
     limiter.init_app(app)
     rate_limits.init_app(app)
+    compress.init_app(app)
+    static_digest.init_app(app)
     api.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(root, "translations"))

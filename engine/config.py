@@ -198,6 +198,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # how often the worker puts scores lost on the way to Redis back on their boards
         "RECONCILE_INTERVAL_S": _int(env, "RECONCILE_INTERVAL_S", 300),
         "LEADERBOARD_PUSH_SIZE": _int(env, "LEADERBOARD_PUSH_SIZE", 20),
+        # Flask-Compress: gzip or brotli on every text response (bigger than 500 bytes)
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/plain", "text/csv"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+        # Flask-Static-Digest (`flask digest compile`): hashed names, cached for a year;
+        # Flask-Compress compresses them on the way out, so no .gz copies are written
+        "FLASK_STATIC_DIGEST_COMPRESSION": [],
+        "STATIC_IMMUTABLE_MAX_AGE_S": 31_536_000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_static_digest import FlaskStaticDigest
 from sqlalchemy import MetaData
 
 from engine.access.rate_limits import player_key
@@ -32,6 +34,9 @@ socketio = SocketIO()
 # (engine.access.rate_limits says whom each limit counts)
 limiter = Limiter(key_func=player_key, key_prefix=RATE_LIMIT_PREFIX)
 babel = Babel()
+# gzip / brotli on every text response; static files under content-hashed names
+compress = Compress()
+static_digest = FlaskStaticDigest()
 
 
 def tune_sqlite(dbapi_connection, _record) -> None:

@@ -29,6 +29,7 @@ from engine.cli.risk import register_risk_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.jobs import add_ticker
+from engine.web import assets
 from engine.web.apidocs import bp as apidocs_bp
 from engine.web.console import bp as console_bp
 from engine.web.media import bp as media_bp
@@ -67,6 +68,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(admin_referral_api.blp)
     api.register_blueprint(reports_api.blp)
     app.register_blueprint(pages_bp)
+    assets.register(app)
     app.register_blueprint(console_bp)
     app.register_blueprint(apidocs_bp)
     app.register_blueprint(media_bp)

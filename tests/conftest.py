@@ -23,6 +23,7 @@ from engine.boards import live
 from engine.campaigns import cache
 from engine.config import normalize_database_url
 from engine.extensions import db
+from engine.web.assets import compile_static
 from tests.support.redis_cluster import LocalCluster
 from tests.support.servers import LiveServer
 
@@ -103,6 +104,7 @@ def app_config(database_url, redis_url, cluster_url) -> dict:
 @pytest.fixture(scope="session")
 def migrated(app_config):
     app = create_app(app_config)
+    compile_static(app)  # hashed static names, as `make setup` compiles them
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -17,6 +17,7 @@ from games import GAME_TYPES
 DEMO_BRAND = "demo"
 DEMO_EMAIL = "marketer@demo.hudong.local"
 DEMO_BRANDING = {"primary_color": "#e8474c", "background": "#fff7e6",
+                 "logo": "/static/demo/brand-logo.svg",
                  "share_title": "来合成大西瓜，赢取新品优惠券！"}
 DEMO_TITLES = {"synthesis": "合成大西瓜 · 夏日新品挑战", "racing": "鲜果快递 · 极速配送赛",
                "nurture": "种一棵鲜果茶树 · 七日养成记"}

@@ -1,4 +1,4 @@
-"""HTML pages for players: the play page of a campaign."""
+"""HTML pages for players: the play page, its rules, 我的券, and a branded 404."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from engine.campaigns import lifecycle, public_view
 from engine.errors import NotFound
 from engine.events import record_event
 from engine.extensions import db
+from engine.models import Campaign
 from engine.rewards import service
+from engine.web import palette, screens, wallet
+from engine.web.assets import static_url
 from games import get_game_type
 
 bp = Blueprint("pages", __name__)
@@ -29,7 +32,7 @@ def play_page(slug: str):
     try:
         campaign = lifecycle.get_public_campaign(slug)
     except NotFound:
-        return render_template("not_found.html"), 404
+        return not_found()
     player = identity.current_player(campaign.brand_id)
     wechat = identity.wechat_enabled(campaign.brand_id)
     if player is None and wechat and identity.is_snapshot() and identity.snapshot_page_shown():
@@ -49,11 +52,57 @@ def play_page(slug: str):
     game = get_game_type(campaign.game_type)
     return render_template("play.html", campaign=campaign, game=game,
                            view=public_view.public_view(campaign, player),
-                           snapshot=player is None, api_base=url_for("pages.index"))
+                           snapshot=player is None, api_base=url_for("pages.index"),
+                           **_screens(campaign, game))
+
+
+def _screens(campaign: Campaign, game) -> dict:
+    """Return what the landing screen and the page script need besides the public view."""
+    theme = palette.theme(campaign.branding)
+    ascending = game.replayed and game.lower_is_better(campaign.game_params or {})
+    return {"theme": theme, "state": screens.campaign_state(campaign),
+            "how_to_play": screens.HOW_TO_PLAY.get(game.name, ""),
+            "prizes_at_a_glance": screens.prizes_at_a_glance(campaign, ascending),
+            "ends_at_text": screens.local_text(campaign.ends_at, campaign.timezone),
+            "page": {"theme": theme, "sprites": static_url("games/sprites.svg")}}
+
+
+@bp.get("/c/<slug>/rules")
+def rules_page(slug: str):
+    """Publish the campaign's rules, generated from its own configuration."""
+    try:
+        campaign = lifecycle.get_public_campaign(slug)
+    except NotFound:
+        return not_found()
+    game = get_game_type(campaign.game_type)
+    ascending = game.replayed and game.lower_is_better(campaign.game_params or {})
+    return render_template("rules.html", campaign=campaign, game=game,
+                           theme=palette.theme(campaign.branding),
+                           state=screens.campaign_state(campaign),
+                           starts=screens.local_text(campaign.starts_at, campaign.timezone),
+                           ends=screens.local_text(campaign.ends_at, campaign.timezone),
+                           how_to_play=screens.HOW_TO_PLAY.get(game.name, ""),
+                           rules=screens.reward_rules(campaign, ascending),
+                           prizes=screens.prizes_with_odds(campaign),
+                           batches=screens.coupon_batches(campaign),
+                           validity=screens.validity_words)
 
 
 @bp.get("/me/coupons")
 def my_coupons():
-    """List the visitor's coupons of every brand (我的券)."""
-    found = service.my_coupons(identity.known_player_ids())
-    return render_template("my_coupons.html", coupons=found)
+    """Show the visitor's coupons as a wallet (我的券), under the campaign they came from."""
+    campaign = None
+    slug = request.args.get("c", "")[:64]
+    if slug:
+        try:
+            campaign = lifecycle.get_public_campaign(slug)
+        except NotFound:
+            campaign = None
+    found = wallet.wallet_items(service.my_coupons(identity.known_player_ids()))
+    return render_template("my_coupons.html", coupons=found, campaign=campaign,
+                           theme=palette.theme(campaign.branding if campaign else None))
+
+
+def not_found():
+    """Answer a missing campaign with the branded 404 page."""
+    return render_template("not_found.html", theme=palette.theme(None)), 404

@@ -143,7 +143,7 @@
   }
 
   /* The built-in sprite sheet (static/games/sprites.svg), each <symbol> turned into
-   * its own image, painted in the brand's colour (currentColor) and accent.
+   * its own image, painted in the brand's colour (currentColor) and accent (var(--accent)).
    * sprites(['fruit-1', 'car'], onload) -> name -> Image map, filled as they load. */
   var sheet = null, waiting = [];
   function sprites(names, onload) {
@@ -154,7 +154,7 @@
         var m = new RegExp('<symbol id="' + name + '" viewBox="([^"]+)">([\\s\\S]*?)</symbol>').exec(text);
         if (!m || typeof Image === 'undefined') return;
         var svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="' + m[1] + '" color="' +
-          (cfg.brand || '#e8474c') + '">' + m[2].replace(/#ACCENT/g, cfg.accent || '#ffd43b') + '</svg>';
+          (cfg.brand || '#e8474c') + '">' + m[2].replace(/var\(--accent,#ffd43b\)/g, cfg.accent || '#ffd43b') + '</svg>';
         var img = new Image();
         img.onload = function () { images[name] = img; if (onload) onload(name); };
         img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);

@@ -9,8 +9,7 @@
   typeof module !== 'undefined' ? module : null, 'HudongGames.nurture', [], function () {
   'use strict';
 
-  var SVG = 'http://www.w3.org/2000/svg';
-  var CSS = [
+    var CSS = [
     '.stage.stage-nurture{aspect-ratio:auto;overflow:visible}',
     '.stage-nurture .game{position:static;touch-action:auto}',
     '.nt{padding:12px 14px 14px;text-align:center}',
@@ -18,8 +17,11 @@
     '.nt-theme{font-weight:600}',
     '.nt-streak{color:#d9480f}',
     '.nt-plant{height:190px;display:flex;align-items:flex-end;justify-content:center}',
-    '.nt-plant svg,.nt-plant img{height:180px;max-width:100%;transition:transform .4s}',
-    '.nt-plant.grow svg,.nt-plant.grow img{transform:scale(1.06)}',
+    '.nt-art{position:relative;width:180px;height:180px;transform-origin:50% 95%}',
+    '.nt-art img{position:absolute;inset:0;width:100%;height:100%}',
+    '.nt-plant>img{height:180px;max-width:100%;transform-origin:50% 95%}',
+    '.nt-plant.grow .nt-art,.nt-plant.grow>img{animation:nt-grow .9s ease-out}',
+    '@keyframes nt-grow{0%{transform:scale(.7)}55%{transform:scale(1.12)}100%{transform:scale(1)}}',
     '.nt-stage{margin:6px 0 2px;font-size:15px}',
     '.nt-bar{height:8px;border-radius:4px;background:#eee;overflow:hidden;margin:4px 0}',
     '.nt-bar i{display:block;height:100%;background:var(--brand,#e8474c);transition:width .4s}',
@@ -30,7 +32,7 @@
     '.nt-actions{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:10px}',
     '.nt-actions button{border:0;border-radius:12px;padding:8px 4px;background:var(--brand,#e8474c);',
     'color:#fff;font-size:15px;display:flex;flex-direction:column;align-items:center;gap:2px}',
-    '.nt-actions button:disabled{background:#c9c9c9}',
+    '.nt-actions button:disabled{background:#737373}',
     '.nt-meta,.nt-timer{font-size:11px;opacity:.9}',
     '.nt-gain{color:#2f9e44;font-weight:700;height:18px;margin:0}',
     '.nt-reward{margin-top:10px;background:#fff4e6;border-radius:10px;padding:8px;font-size:13px}',
@@ -47,13 +49,6 @@
     return node;
   }
 
-  function svg(tag, attrs, parent) {
-    var node = document.createElementNS(SVG, tag);
-    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    parent.appendChild(node);
-    return node;
-  }
-
   function injectStyle() {
     if (document.getElementById('nurture-style')) return;
     var style = el('style');
@@ -62,43 +57,15 @@
     document.head.appendChild(style);
   }
 
-  /* Draw the plant of stage i of n: a seed, then a stem that grows leaves, flowers, fruit. */
+  /* Draw the plant of stage i of n from the sprite sheet: the pot, then one of six plant stages. */
   function drawPlant(i, n) {
-    var f = n > 1 ? i / (n - 1) : 1;
-    var s = document.createElementNS(SVG, 'svg');
-    s.setAttribute('viewBox', '0 0 200 200');
-    s.setAttribute('role', 'img');
-    svg('ellipse', { cx: 100, cy: 186, rx: 70, ry: 8, fill: 'rgba(0,0,0,.08)' }, s);
-    svg('path', { d: 'M60 150 L140 150 L130 188 L70 188 Z', fill: '#c2703d' }, s);
-    svg('rect', { x: 54, y: 142, width: 92, height: 12, rx: 4, fill: '#a85a2c' }, s);
-    if (i === 0) {
-      svg('ellipse', { cx: 100, cy: 140, rx: 9, ry: 6, fill: '#7a4a21' }, s);
-      return s;
-    }
-    var top = 142 - (24 + 100 * f);
-    svg('path', { d: 'M100 142 C96 ' + (142 - 40 * f) + ' 104 ' + (top + 30) + ' 100 ' + top,
-                  stroke: '#3a8a3a', 'stroke-width': 4 + 3 * f, fill: 'none',
-                  'stroke-linecap': 'round' }, s);
-    var pairs = Math.max(1, Math.round(f * 5));
-    for (var k = 0; k < pairs; k++) {
-      var y = 138 - (k + 1) * (142 - top) / (pairs + 1), size = 10 + 8 * f;
-      [-1, 1].forEach(function (side) {
-        svg('ellipse', { cx: 100 + side * size, cy: y, rx: size, ry: size * 0.45, fill: '#4caf50',
-                         transform: 'rotate(' + (side * -25) + ' ' + (100 + side * size) + ' ' + y + ')' }, s);
-      });
-    }
-    svg('circle', { cx: 100, cy: top, r: 6 + 22 * f, fill: '#57b35a', opacity: 0.9 }, s);
-    if (f >= 0.75) {
-      [[-14, 4], [12, -8], [2, 14], [-4, -16], [18, 10]].forEach(function (p) {
-        svg('circle', { cx: 100 + p[0], cy: top + p[1], r: 5, fill: '#ffb3c7' }, s);
-      });
-    }
-    if (f >= 1) {
-      [[-18, 14], [16, 18], [0, -4]].forEach(function (p) {
-        svg('circle', { cx: 100 + p[0], cy: top + p[1], r: 8, fill: '#ff922b' }, s);
-      });
-    }
-    return s;
+    var k = n > 1 ? Math.round(5 * i / (n - 1)) : 5, names = ['pot', 'plant-' + k];
+    var box = el('div', 'nt-art');
+    var layers = names.map(function (name) { var img = el('img'); img.alt = ''; box.appendChild(img); return img; });
+    var art = HudongKit.sprites(names, function (name) { layers[names.indexOf(name)].src = art[name].src; });
+    names.forEach(function (name, j) { if (art[name]) layers[j].src = art[name].src; });
+    box.setAttribute('role', 'img');
+    return box;
   }
 
   function clock(seconds) {
@@ -164,7 +131,8 @@
       }
       if (grew) {
         plant.classList.add('grow');
-        setTimeout(function () { plant.classList.remove('grow'); }, 500);
+        setTimeout(function () { plant.classList.remove('grow'); }, 900);
+        HudongKit.sound('grow');
         toast('长大啦：' + stage.name);
       }
     }
@@ -210,10 +178,10 @@
       prizes.forEach(function (p) {
         var line = el('p', 'nt-small');
         if (p.won) {
-          line.append('🎉 已获得 ', el('b', '', p.title + ' ' + (p.value_text || '')),
+          line.append('已获得 ', el('b', '', p.title + ' ' + (p.value_text || '')),
                       ' · 券码 ' + p.won.code);
         } else {
-          line.append('🎁 ' + garden.stages[garden.stages.length - 1].name + '后可得 ',
+          line.append('' + garden.stages[garden.stages.length - 1].name + '后可得 ',
                       el('b', '', p.title + ' ' + (p.value_text || '')));
         }
         reward.appendChild(line);
@@ -229,13 +197,13 @@
     function render(g) {
       garden = g; received = Date.now();
       theme.textContent = g.theme;
-      streak.textContent = g.streak ? '🔥 连续打卡 ' + g.streak + ' 天' : '今天还没打卡';
+      streak.textContent = g.streak ? '连续打卡 ' + g.streak + ' 天' : '今天还没打卡';
       stageName.textContent = g.stage_name;
       growth.textContent = g.growth;
       goal.textContent = g.goal;
       var from = g.stages[g.stage].threshold, to = g.next_stage ? g.next_stage.threshold : g.goal;
       fill.style.width = (to > from ? Math.min(100, 100 * (g.growth - from) / (to - from)) : 100) + '%';
-      next.textContent = g.matured ? '🎉 已经成熟啦！'
+      next.textContent = g.matured ? '已经成熟啦！'
         : '再长 ' + g.next_stage.needed + ' 成长值进入「' + g.next_stage.name + '」' +
           (g.streak_bonus ? ' · 连续打卡每天额外 +' + g.streak_bonus : '');
       energyText.textContent = '体力 ' + g.energy + '/' + g.energy_max;
@@ -267,7 +235,7 @@
       send(key, { action: action, idempotency_key: key }).then(function (res) {
         gain.textContent = res.gained ? '+' + res.gained + ' 成长值' : '';
         if (res.matured) {
-          toast('🎉 成熟啦！' + (res.rewards.length ? '奖励已发放' : ''));
+          toast('成熟啦！' + (res.rewards.length ? '奖励已发放' : ''));
           return load().then(function () { busy = false; tick(); });
         }
         busy = false;

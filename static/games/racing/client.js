@@ -124,7 +124,7 @@
       text = '\u7528\u65f6 ' + secs.toFixed(1) + 's  ' +  // 用时
         Math.max(0, params.course_length - rules.distanceM(state)) + 'm';
     } else {
-      text = '\u5f97\u5206 ' + rules.scoreOf(state, params) + '  \u23f1 ' +  // 得分 ⏱
+      text = '\u5f97\u5206 ' + rules.scoreOf(state, params) + '  \u5269\u4f59 ' +  // 得分 剩余
         Math.max(0, Math.ceil(params.duration_s - secs)) + 's';
     }
     ctx.fillText(text, geo.pad, HEADER / 2);

@@ -187,7 +187,8 @@
     var params = rules.withDefaults(session.params);
     var random = new prng.Prng(session.seed);
     var state = rules.initialState(random, params);
-    var log = session.resume || [], moves = [], lastT = null, startTime = kit.now();
+    var log = (session.resume && session.resume.moves) || [], moves = [], lastT = null;
+    var startTime = kit.now();
     var kept = log.length ? replay(state, log, random, params) : null;
     if (kept) {
       state = kept; moves = log.slice(); lastT = log[log.length - 1].t;
