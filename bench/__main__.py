@@ -28,6 +28,7 @@ from bench import (
     live_latency,
     nurture_actions,
     page_weight,
+    play_page,
     racing_replay,
     referral,
     refused_body,
@@ -183,6 +184,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
                                     app.cpu_seconds)
         opened = finish.open_loop(games[closed_n:], open_rate, app.cpu_seconds)
         page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
+        screens = play_page.measure(app.url)
         taps = with_server_cpu(app, lambda: nurture_actions.measure(
             app.url, args.clients, args.warmup, args.seconds))
         refused = refused_body.measure(app.url)
@@ -196,7 +198,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     crm = crm_delivery.measure(stores)
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
-            + other_rows(speed, page) + game_rows(race, taps, args.clients, base)
+            + other_rows(speed, page) + screens + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live) + more
             + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
             + tag_changes.rows(pulled) + referral.rows(opens, forest, report_cache)

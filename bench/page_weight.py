@@ -13,7 +13,7 @@ BUDGET_KB = 150
 
 
 class AssetParser(HTMLParser):
-    """Collect a page's ``<script src>`` and ``<link rel=stylesheet>`` URLs."""
+    """Collect what a page loads before play: scripts, stylesheets, preloads, icons, images."""
 
     def __init__(self):
         super().__init__()
@@ -24,8 +24,11 @@ class AssetParser(HTMLParser):
         attr = dict(attrs)
         if tag == "script" and attr.get("src"):
             self.assets.append(attr["src"])
+        if tag == "img" and attr.get("src") and not attr["src"].startswith("data:"):
+            self.assets.append(attr["src"])
         rels = (attr.get("rel") or "").lower().split()
-        if tag == "link" and "stylesheet" in rels and attr.get("href"):
+        wanted = {"stylesheet", "preload", "icon"}
+        if tag == "link" and wanted & set(rels) and attr.get("href"):
             self.assets.append(attr["href"])
 
 
@@ -60,7 +63,7 @@ def measure(base_url: str, path: str) -> PageWeight:
         parser = AssetParser()
         parser.feed(html.decode("utf-8"))
         sizes = {page_url: size}
-        for src in parser.assets:
+        for src in dict.fromkeys(parser.assets):  # each file once, as a browser fetches it
             url = urljoin(page_url, src)
             sizes[url] = wire_bytes(http, url)[0]
     return PageWeight(sum(sizes.values()), sizes)

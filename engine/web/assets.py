@@ -8,6 +8,7 @@ the manifest has one. A hashed file never changes, so it is served with
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -16,6 +17,7 @@ from flask_static_digest import digester
 
 from engine.extensions import static_digest
 
+log = logging.getLogger(__name__)
 _HASHED = re.compile(r"-[0-9a-f]{32}\.[A-Za-z0-9]+$")
 
 
@@ -40,8 +42,30 @@ def compile_static(app: Flask) -> None:
     static_digest.init_app(app)  # read the new manifest
 
 
+def manifest_is_current(app: Flask) -> bool:
+    """Return whether the manifest is newer than every source file under static/."""
+    manifest = manifest_path(app)
+    if not os.path.exists(manifest):
+        return False
+    compiled = os.path.getmtime(manifest)
+    for folder, _, files in os.walk(app.static_folder):
+        for name in files:
+            if not _HASHED.search(name) and name != "cache_manifest.json":
+                if os.path.getmtime(os.path.join(folder, name)) > compiled:
+                    return False
+    return True
+
+
 def register(app: Flask) -> None:
-    """Serve hashed files immutable and offer ``static_url`` to templates."""
+    """Serve hashed files immutable and offer ``static_url`` to templates.
+
+    A manifest older than a source file would name stale copies: then plain
+    names are served (and a warning says to run ``make digest``).
+    """
+    if os.path.exists(manifest_path(app)) and not manifest_is_current(app):
+        log.warning("static/ changed since `flask digest compile`: serving plain names "
+                    "until `make digest` runs")
+        static_digest.manifests.pop("static", None)
     app.after_request(_cache_forever)
     app.add_template_global(static_url)
 

@@ -201,7 +201,7 @@
 
   function showDraws(n) {
     $('draws-left').textContent = n;
-    $('draw').disabled = !data.live || !n;
+    $('draw').disabled = !data.live;  // at zero the server's refusal says when draws return
     var hint = $('result-draws');
     hint.hidden = !n; hint.querySelector('b').textContent = n;
   }
@@ -325,5 +325,10 @@
     connectLive();
   }
 
+  function playable() {
+    if (window.performance && performance.mark) performance.mark('hudong-playable');
+  }
+
   init();
+  playable();
 })();

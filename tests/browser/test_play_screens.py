@@ -92,6 +92,17 @@ def play_until_over(page, presses: int = 600) -> None:
     raise AssertionError("the game never ended")
 
 
+def assert_large_font_respected(page) -> None:
+    """WeChat's large-font setting enlarges the root size: text follows, nothing spills."""
+    size = "parseFloat(getComputedStyle(document.querySelector('.how p')).fontSize)"
+    before = page.evaluate(size)
+    page.evaluate("document.documentElement.style.fontSize = '125%'")
+    after = page.evaluate(size)
+    assert after >= before * 1.2
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.evaluate("document.documentElement.style.fontSize = ''")
+
+
 def scores() -> list[Score]:
     found = db.session.scalars(select(Score)).all()
     db.session.rollback()
@@ -119,6 +130,7 @@ def test_synthesis_landing_play_result_wallet_with_art_contrast_and_tap_sizes(
     expect(page.locator("#ends-at")).to_be_visible()
     assert (problems := page.evaluate(AUDIT_JS)) == [], problems
     shoot(page, tmp_path, "synthesis-landing")
+    assert_large_font_respected(page)
 
     page.locator("#start").click()
     expect(page.locator("#game canvas")).to_be_visible()

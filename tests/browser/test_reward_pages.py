@@ -35,7 +35,7 @@ def test_claim_draw_and_my_coupons(app, live_server, phone):
     page.locator("#draw").click()
     expect(page.locator("#toast")).to_contain_text("抽奖次数", timeout=WAIT_MS)
 
-    page.locator("a", has_text="我的券").click()
+    page.locator(".links a", has_text="我的券").click()
     coupons = page.locator("#coupons li")
     expect(coupons).to_have_count(2, timeout=WAIT_MS)
     expect(page.locator('#coupons li[data-status="issued"]')).to_have_count(2)
