@@ -35,7 +35,12 @@ def _cache_forever(response):
 
 
 def compile_static(app: Flask) -> None:
-    """Write the hashed copies and the manifest afresh (what `flask digest compile` does)."""
+    """Write the hashed copies and the manifest afresh (what `flask digest compile` does).
+
+    Nothing is rewritten when the manifest is newer than every source file.
+    """
+    if manifest_is_current(app):
+        return
     folder = app.static_folder
     digester.clean(folder + os.sep, [], False, False)
     digester.compile(folder, folder, [], False, False)

@@ -174,6 +174,20 @@
     return images;
   }
 
+  /* Return img rasterised once at w x h device pixels (drawing an SVG image re-rasterises it
+   * on every frame; a bitmap is a plain copy). */
+  function bake(img, w, h) {
+    w = Math.max(1, Math.round(w)); h = Math.max(1, Math.round(h));
+    var key = w + 'x' + h, baked = img.hudongBaked || (img.hudongBaked = {});
+    if (!baked[key]) {
+      var c = document.createElement('canvas');
+      c.width = w; c.height = h;
+      c.getContext('2d').drawImage(img, 0, 0, w, h);
+      baked[key] = c;
+    }
+    return baked[key];
+  }
+
   /* Ease out: 0..1 -> 0..1, fast then slow. */
   function easeOut(p) { p = Math.max(0, Math.min(1, p)); return 1 - (1 - p) * (1 - p) * (1 - p); }
 
@@ -210,7 +224,7 @@
   }
 
   return { define: define, now: now, roundRect: roundRect, makeCanvas: makeCanvas,
-           bindPointer: bindPointer, bindKeys: bindKeys, loadImages: loadImages, sprites: sprites,
+           bindPointer: bindPointer, bindKeys: bindKeys, loadImages: loadImages, sprites: sprites, bake: bake,
            easeOut: easeOut, pop: pop, shake: shake, sound: sound, soundOn: soundOn,
            setSound: setSound };
 });

@@ -81,5 +81,5 @@ def test_the_checker_catches_a_bare_dict_and_an_anonymous_answer():
 def test_the_live_events_are_documented(spec):
     schemas = spec["components"]["schemas"]
     assert set(schemas["LeaderboardPush"]["properties"]) == {
-        "campaign", "period", "period_key", "entries", "version"}
+        "campaign", "period", "period_key", "entries", "version", "epoch"}
     assert set(schemas["MyRankPush"]["properties"]) == {"rank", "score", "period", "campaign"}

@@ -13,6 +13,7 @@ from engine.models import Event, PlaySession, Score
 from engine.play import answers
 from games.synthesis import SynthesisGame, rules
 from tests.factories import make_campaign
+from tests.support.concurrency import run_together
 from tests.support.play import auto_moves
 
 FAST = {"min_move_interval_ms": 0}
@@ -322,3 +323,25 @@ def test_a_session_replays_with_the_params_it_was_opened_with(client):
     db.session.commit()
     resp = finish(client, opened, moves, client_score=score)
     assert resp.status_code == 200 and resp.get_json()["score"] == score
+
+
+def test_concurrent_identical_finishes_store_one_score_and_answer_alike(pool_app, client):
+    campaign = make_campaign(game_params=FAST)
+    opened = start(client, campaign.slug).get_json()
+    moves, score = auto_moves(opened["seed"], FAST, count=20)
+    cookies = {c.key: c.value for c in client._cookies.values()}
+
+    def one(_):
+        browser = pool_app.test_client()  # the same phone retrying: the same cookie
+        for key, value in cookies.items():
+            browser.set_cookie(key, value)
+        resp = finish(browser, opened, moves, client_score=score)
+        return resp.status_code, resp.get_json()
+
+    answers = run_together(pool_app, range(8), one, 8)
+    ok = [body for status, body in answers if status == 200]
+    pending = [body for status, body in answers if status == 409]
+    assert len(ok) + len(pending) == 8 and ok
+    assert all(body["error"]["code"] == "finish_pending" for body in pending)
+    assert all(body["score"] == score for body in ok)
+    assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1

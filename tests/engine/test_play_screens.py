@@ -106,7 +106,7 @@ def test_text_responses_are_compressed(client):
 def test_static_files_have_hashed_names_cached_for_a_year(client):
     seed_demo()  # the session's app compiled the hashed copies (tests/conftest.py)
     html = client.get("/c/demo-synthesis").get_data(as_text=True)
-    scripts = re.findall(r'src="(/static/[^"]+)"', html)
+    scripts = re.findall(r'<script src="(/static/[^"]+)"', html)
     assert scripts and all(re.search(r"-[0-9a-f]{32}\.js$", s) for s in scripts)
     with client.get(scripts[-1]) as resp:
         assert resp.status_code == 200

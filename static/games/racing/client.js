@@ -32,9 +32,11 @@
              scale: rowPx / rules.ROW_MM };  // px per mm
   }
 
+  /* Draw img (baked once at its on-screen size) in the box; return false if there is none. */
   function drawImage(ctx, img, x, y, w, h) {
     if (!img) return false;
-    ctx.drawImage(img, x, y, w, h);
+    var dpr = ctx.getTransform ? ctx.getTransform().a : 1;
+    ctx.drawImage(kit.bake(img, w * dpr, h * dpr), x, y, w, h);
     return true;
   }
 

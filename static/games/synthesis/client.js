@@ -56,8 +56,9 @@
       kit.roundRect(ctx, x, y, s, s, s * 0.18);
       ctx.fillStyle = img ? '#fffaf0' : color;
       ctx.fill();
-      if (img) {
-        ctx.drawImage(img, x + s * 0.07, y + s * 0.07, s * 0.86, s * 0.86);
+      if (img) {  // baked at the tile's full size; pops and spawns scale the bitmap
+        var px = geo.cell * 0.86 * dpr;
+        ctx.drawImage(kit.bake(img, px, px), x + s * 0.07, y + s * 0.07, s * 0.86, s * 0.86);
         return;
       }
       var name = levels[level - 1].name, size = Math.floor(s * 0.3);
