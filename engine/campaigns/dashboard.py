@@ -84,9 +84,9 @@ def _score_histogram(campaign: Campaign) -> tuple[list[str], list[int]]:
     if low is None:
         return [], []
     width = max(-(-(high - low + 1) // BINS), 1)
-    # typed literals: integer division on both databases (an untyped parameter makes
-    # PostgreSQL divide as numeric, and its cast to integer rounds the top score out)
-    bucket = cast((Score.score - literal(low, Integer)) / literal(width, Integer),
+    # floor division (``//``): SQLAlchemy 2 renders ``/`` as true division, which PostgreSQL
+    # does as numeric, and the cast to integer then rounds a score into a bucket past the top
+    bucket = cast((Score.score - literal(low, Integer)) // literal(width, Integer),
                   Integer).label("bucket")
     counts = dict(db.session.execute(select(bucket, func.count()).where(
         Score.campaign_id == campaign.id).group_by(bucket)).all())
