@@ -131,6 +131,13 @@ def test_synthesis_landing_play_result_wallet_with_art_contrast_and_tap_sizes(
     assert (problems := page.evaluate(AUDIT_JS)) == [], problems
     shoot(page, tmp_path, "synthesis-landing")
     assert_large_font_respected(page)
+    # the share sheet (referral) meets the same floor: 14 px text, 44 px taps, 4.5:1
+    page.locator("#share-btn").click()
+    expect(page.locator("#share-sheet")).to_be_visible()
+    assert (problems := page.evaluate(AUDIT_JS)) == [], problems
+    shoot(page, tmp_path, "share-sheet")
+    page.locator("#share-sheet [data-share-close]").click()
+    expect(page.locator("#share-sheet")).to_be_hidden()
 
     page.locator("#start").click()
     expect(page.locator("#game canvas")).to_be_visible()
