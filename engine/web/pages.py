@@ -62,7 +62,7 @@ def _screens(campaign: Campaign, game) -> dict:
     ascending = game.replayed and game.lower_is_better(campaign.game_params or {})
     return {"theme": theme, "state": screens.campaign_state(campaign),
             "how_to_play": screens.HOW_TO_PLAY.get(game.name, ""),
-            "prizes_at_a_glance": screens.prizes_at_a_glance(campaign, ascending),
+            "prizes_at_a_glance": screens.prizes_at_a_glance(campaign, ascending, game.replayed),
             "ends_at_text": screens.local_text(campaign.ends_at, campaign.timezone),
             "page": {"theme": theme, "sprites": static_url("games/sprites.svg")}}
 

@@ -86,9 +86,13 @@ def reward_rules(campaign: Campaign, ascending: bool) -> list[dict]:
     return lines
 
 
-def prizes_at_a_glance(campaign: Campaign, ascending: bool) -> list[dict]:
-    """Return the prizes in one short list: reward rules, then lottery prizes."""
-    glance = [{"title": r["title"], "how": r["how"]} for r in reward_rules(campaign, ascending)]
+def prizes_at_a_glance(campaign: Campaign, ascending: bool, ranked: bool = True) -> list[dict]:
+    """Return the prizes in one short list: reward rules, then lottery prizes.
+
+    A game without a board (``ranked`` false: nurture) promises no rank prize.
+    """
+    glance = [{"title": r["title"], "how": r["how"]} for r in reward_rules(campaign, ascending)
+              if ranked or r["trigger"] != "rank"]
     for prize in db.session.scalars(select(Prize).where(Prize.campaign_id == campaign.id)
                                     .order_by(Prize.position, Prize.id)):
         glance.append({"title": prize.name, "how": "抽奖"})

@@ -90,6 +90,21 @@
     if (n <= 0 && data.live) noPlaysLeft();
   }
 
+  /* Nurture: today's energy in the pill; the landing says when it is used up or the plant is grown. */
+  function showEnergy(g) {
+    var el = $('plays-left');
+    el.textContent = '今日体力 ' + g.energy + '/' + g.energy_max; el.hidden = false;
+    if (!data.live) return;
+    if (g.matured) {
+      $('start').textContent = '查看我的植物';
+      $('state-text').textContent = '植物已经成熟啦';
+    } else if (!g.energy) {
+      $('state-text').textContent = '今天的体力用完了，明天 0 点恢复，可以先看看植物';
+    } else {
+      $('state-text').textContent = '';
+    }
+  }
+
   function noPlaysLeft() {
     $('start').disabled = true; $('play-again').disabled = true;
     $('start').textContent = '今日次数已用完';
@@ -310,10 +325,13 @@
         if (socket && socket.connected) socket.emit('join', { campaign: slug, period: period });
       });
     });
-    // a server-authoritative game (nurture) has no sessions and no board: its client drives its API
+    // a server-authoritative game (nurture) has no sessions and no board: its client drives
+    // its API; the garden loads behind the landing, whose pill and text follow its energy
     if (data.game && data.game.replayed === false) {
       ctl = window.HudongGames[data.game.type].start($('game'), { slug: slug, view: data, api: api },
-                                                      { toast: toast });
+                                                      { toast: toast, onState: showEnergy });
+      $('start').addEventListener('click', function () { show('play'); });
+      show('landing');
       return;
     }
     $('start').addEventListener('click', start);

@@ -18,6 +18,10 @@ def test_a_days_care_grows_the_plant_and_starts_cooldown_timers(app, live_server
     seed_demo()
     page = phone()
     page.goto(f"{live_server.url}/c/demo-nurture")
+    # the landing first: today's energy in the pill, then into the garden
+    expect(page.locator("#landing")).to_be_visible()
+    expect(page.locator("#plays-left")).to_have_text("今日体力 10/10")
+    page.locator("#start").click()
     expect(page.locator("#nt-stage-name")).to_have_text("种子")
     expect(page.locator(".nt-plant")).to_have_attribute("data-stage", "0")
     expect(page.locator("#nt-energy")).to_have_text("体力 10/10")
@@ -45,6 +49,8 @@ def test_a_days_care_grows_the_plant_and_starts_cooldown_timers(app, live_server
     assert state["growth"] == 40 and state["stage"] == 1
 
     page.reload()  # the server's timers survive a reload
+    expect(page.locator("#plays-left")).to_have_text("今日体力 6/10")
+    page.locator("#start").click()
     expect(page.locator("#nt-growth")).to_have_text("40")
     for key in ACTIONS:
         expect(page.locator(f'button[data-action="{key}"]')).to_be_disabled()

@@ -245,20 +245,54 @@ def test_racing_runs_to_its_end_with_the_art_and_a_timer(app, live_server, phone
 
 
 @pytest.mark.browser
-def test_nurture_shows_the_pot_and_plant_art(app, live_server, phone, tmp_path):
+def test_nurture_has_a_landing_and_grows_to_its_end_with_the_art(
+        app, live_server, phone, tmp_path):
     seed_demo()
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "demo-nurture"))
+    campaign.ends_at = utcnow() + timedelta(days=7)
+    # a short plant: the day's three care actions (+10, +5, +25) grow it to its end
+    campaign.game_params = {**(campaign.game_params or {}), "stages": [
+        {"name": name, "threshold": threshold, "image": ""}
+        for name, threshold in (("种子", 0), ("发芽", 15), ("结果", 40))]}
+    db.session.commit()
     page = phone()
     page.goto(f"{live_server.url}/c/demo-nurture")
+    landing = page.locator("#landing")
+    expect(landing).to_be_visible()
+    expect(page.locator("#how-to-play")).to_contain_text("浇水")
+    expect(page.locator("#prizes-glance")).to_contain_text("茶树结果礼")
+    expect(page.locator("#ends-at")).to_be_visible()
+    expect(page.locator("#plays-left")).to_have_text("今日体力 10/10")
+    expect(page.locator("#start")).to_have_text("开始养成")
+    expect(page.locator("#stage")).to_be_hidden()
+    assert (problems := page.evaluate(AUDIT_JS)) == [], problems
+    shoot(page, tmp_path, "nurture-landing")
+
+    page.locator("#start").click()
+    expect(landing).to_be_hidden()
     expect(page.locator(".nt-plant .nt-art img")).to_have_count(2)
-    page.locator('button[data-action="fertilize"]').click()
-    page.locator('button[data-action="water"]').click()
-    page.locator('button[data-action="sunshine"]').click()
-    expect(page.locator(".nt-plant")).to_have_attribute("data-stage", "1")
-    page.wait_for_timeout(1000)
-    shoot(page, tmp_path, "nurture")
     expect(page.locator(".nt-art img").last).to_have_attribute("src", re.compile("^data:image/svg"))
     box = page.locator(".nt-art").bounding_box()
     assert box and box["height"] > 100
+    assert (problems := page.evaluate(AUDIT_JS)) == [], problems
+    page.locator('button[data-action="water"]').click()
+    expect(page.locator(".nt-plant")).to_have_attribute("data-stage", "0")
+    page.locator('button[data-action="sunshine"]').click()
+    expect(page.locator(".nt-plant")).to_have_attribute("data-stage", "1")
+    page.wait_for_timeout(1000)
+    shoot(page, tmp_path, "nurture-play")
+    page.locator('button[data-action="fertilize"]').click()
+    expect(page.locator("#nt-next")).to_have_text("已经成熟啦！", timeout=WAIT_MS)
+    expect(page.locator("#nt-reward")).to_contain_text("已获得")
+    expect(page.locator("#plays-left")).to_have_text("今日体力 6/10")
+    page.wait_for_timeout(1000)
+    assert (problems := page.evaluate(AUDIT_JS)) == [], problems
+    shoot(page, tmp_path, "nurture-grown")
+
+    page.locator(".links a", has_text="我的券").click()
+    expect(page.locator("#coupons li.issued").first).to_be_visible()
+    page.locator("a", has_text="返回游戏").click()
+    expect(page.locator("#start")).to_have_text("查看我的植物")
 
 
 @pytest.mark.browser

@@ -54,6 +54,17 @@ def test_live_landing_has_how_to_play_prizes_end_date_and_rules_link(client):
     assert re.search(r'<button id="start"[^>]*>开始游戏<', html)
 
 
+def test_nurture_gets_a_landing_that_promises_no_rank_prize(client):
+    demo("demo-nurture")
+    html = client.get("/c/demo-nurture").get_data(as_text=True)
+    landing = re.search(r'<section id="landing".*?</section>', html, re.S).group(0)
+    assert "hidden" not in landing.split(">", 1)[0]  # shown first, like the other games
+    assert "浇水、晒太阳、施肥" in landing and "茶树结果礼" in landing
+    assert "日榜前三" not in landing  # no board, so no rank prize at a glance
+    assert re.search(r'<button id="start"[^>]*>开始养成<', landing)
+    assert re.search(r'<section id="stage" class="stage" hidden>', html)
+
+
 def test_rules_page_is_built_from_the_configuration(client):
     campaign = demo()
     html = client.get("/c/demo-synthesis/rules").get_data(as_text=True)

@@ -2,7 +2,7 @@
  * The server is the authority: every tap is one call to the garden API with an
  * idempotency key (a retried tap is answered again, never applied twice), and
  * every timer counts down from the seconds the server sent.
- *   var ctl = HudongGames.nurture.start(el, {slug, view, api}, {toast: fn});
+ *   var ctl = HudongGames.nurture.start(el, {slug, view, api}, {toast: fn, onState: fn(garden)});
  *   ctl.state() -> the last garden view; ctl.refresh(); ctl.destroy();
  */
 (typeof HudongKit !== 'undefined' ? HudongKit : require('../kit.js')).define(
@@ -13,32 +13,32 @@
     '.stage.stage-nurture{aspect-ratio:auto;overflow:visible}',
     '.stage-nurture .game{position:static;touch-action:auto}',
     '.nt{padding:12px 14px 14px;text-align:center}',
-    '.nt-head{display:flex;justify-content:space-between;align-items:center;font-size:14px}',
+    '.nt-head{display:flex;justify-content:space-between;align-items:center;font-size:.94rem}',
     '.nt-theme{font-weight:600}',
-    '.nt-streak{color:#d9480f}',
+    '.nt-streak{color:#b5400d}',
     '.nt-plant{height:190px;display:flex;align-items:flex-end;justify-content:center}',
     '.nt-art{position:relative;width:180px;height:180px;transform-origin:50% 95%}',
     '.nt-art img{position:absolute;inset:0;width:100%;height:100%}',
     '.nt-plant>img{height:180px;max-width:100%;transform-origin:50% 95%}',
     '.nt-plant.grow .nt-art,.nt-plant.grow>img{animation:nt-grow .9s ease-out}',
     '@keyframes nt-grow{0%{transform:scale(.7)}55%{transform:scale(1.12)}100%{transform:scale(1)}}',
-    '.nt-stage{margin:6px 0 2px;font-size:15px}',
+    '.nt-stage{margin:6px 0 2px;font-size:1rem}',
     '.nt-bar{height:8px;border-radius:4px;background:#eee;overflow:hidden;margin:4px 0}',
-    '.nt-bar i{display:block;height:100%;background:var(--brand,#e8474c);transition:width .4s}',
+    '.nt-bar i{display:block;height:100%;background:var(--brand,#d14044);transition:width .4s}',
     '.nt-bar.energy i{background:#2f9e44}',
-    '.nt-next,.nt-small{font-size:12px;color:#888;margin:2px 0}',
-    '.nt-energy{display:flex;align-items:center;gap:8px;font-size:13px;margin-top:8px}',
+    '.nt-next,.nt-small{font-size:.875rem;color:#555;margin:2px 0}',
+    '.nt-energy{display:flex;align-items:center;gap:8px;font-size:.875rem;margin-top:8px}',
     '.nt-energy .nt-bar{flex:1}',
     '.nt-actions{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:10px}',
-    '.nt-actions button{border:0;border-radius:12px;padding:8px 4px;background:var(--brand,#e8474c);',
-    'color:#fff;font-size:15px;display:flex;flex-direction:column;align-items:center;gap:2px}',
+    '.nt-actions button{border:0;border-radius:12px;padding:8px 4px;min-height:44px;background:var(--brand,#d14044);',
+    'color:#fff;font-size:1rem;display:flex;flex-direction:column;align-items:center;gap:2px}',
     '.nt-actions button:disabled{background:#737373}',
-    '.nt-meta,.nt-timer{font-size:11px;opacity:.9}',
-    '.nt-gain{color:#2f9e44;font-weight:700;height:18px;margin:0}',
-    '.nt-reward{margin-top:10px;background:#fff4e6;border-radius:10px;padding:8px;font-size:13px}',
-    '.nt-reward b{color:var(--brand,#e8474c)}',
-    '.nt-share{margin-top:8px;font-size:13px;color:#555}',
-    '.nt-share button{border:1px solid var(--brand,#e8474c);color:var(--brand,#e8474c);',
+    '.nt-meta,.nt-timer{font-size:.875rem}',
+    '.nt-gain{color:#1e7b34;font-weight:700;min-height:1.4em;margin:0}',
+    '.nt-reward{margin-top:10px;background:#fff4e6;border-radius:10px;padding:8px;font-size:.875rem}',
+    '.nt-reward b{color:#222}',
+    '.nt-share{margin-top:8px;font-size:.875rem;color:#555}',
+    '.nt-share button{border:1px solid var(--link,#c03b3f);color:var(--link,#c03b3f);',
     'background:#fff;border-radius:14px;padding:3px 12px;margin-left:6px}'
   ].join('');
 
@@ -143,9 +143,10 @@
         var btn = el('button');
         btn.type = 'button';
         btn.dataset.action = a.key;
-        var meta = '+' + a.growth + ' 成长' + (a.energy ? ' · 体力 ' + a.energy : '');
         var t = el('span', 'nt-timer');
-        btn.append(el('span', 'nt-name', a.name), el('span', 'nt-meta', meta), t);
+        btn.append(el('span', 'nt-name', a.name), el('span', 'nt-meta', '+' + a.growth + ' 成长'));
+        if (a.energy) btn.appendChild(el('span', 'nt-meta', '耗体力 ' + a.energy));
+        btn.appendChild(t);
         btn.addEventListener('click', function () { perform(a.key); });
         actions.appendChild(btn);
       });
@@ -212,6 +213,7 @@
       if (actions.children.length !== g.actions.length) renderActions(); else tick();
       renderReward();
       renderShare();
+      if (hooks.onState) hooks.onState(g);
     }
 
     function load() {
