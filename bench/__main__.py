@@ -1,5 +1,9 @@
 """Run every benchmark and print one table: ``python -m bench``.
 
+``python -m bench --only replay,finish`` runs just the named parts (see
+``PARTS``), with the same row names as the whole table, to compare one change
+before and after without the rest of the bench.
+
 Order matters on a small machine: the in-process replay runs before any
 server starts, and no two servers are ever up at the same time, so each gets
 the same CPUs; the in-process Redis and SQL figures run with none up. The
@@ -47,6 +51,17 @@ from engine.extensions import db
 LOG_PATH = LOG_DIR / "bench.log"
 # games played ahead per closed-loop client: more than a saturated run sends
 CLOSED_GAMES_PER_CLIENT = 45
+# what --only may name: the synthesis replay speed, and the HTTP finish rows with
+# the baseline they are read against
+PARTS = ("replay", "finish")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in PARTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(PARTS)}, not {text!r}")
+    return names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -57,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured")
     parser.add_argument("--live-clients", type=int, default=live_latency.CLIENTS,
                         help="Socket.IO clients watching the board")
+    parser.add_argument("--only", type=_parts, default=None,
+                        help=f"comma-separated parts to run alone: {', '.join(PARTS)}")
     return parser.parse_args(argv)
 
 
@@ -108,11 +125,16 @@ def with_server_cpu(server: Gunicorn, measure: Callable[[], LoadResult]) -> Load
     return result
 
 
+def replay_row(speed: replay.ReplaySpeed) -> Row:
+    """Return the synthesis replay-speed row."""
+    return Row(f"replay speed (6x6, {speed.logs} logs, {speed.mean_moves:.0f} moves avg)",
+               speed.moves_per_s, "moves/s", 500_000, "target")
+
+
 def other_rows(speed: replay.ReplaySpeed, page: page_weight.PageWeight) -> list[Row]:
     """Return the replay-speed and page-weight rows."""
     return [
-        Row(f"replay speed (6x6, {speed.logs} logs, {speed.mean_moves:.0f} moves avg)",
-            speed.moves_per_s, "moves/s", 500_000, "target"),
+        replay_row(speed),
         Row(f"bytes gzipped to first play (/c/{DEMO_SLUG}, {len(page.assets)} files)",
             page.kb, "KB", page_weight.BUDGET_KB, "budget"),
     ]
@@ -166,23 +188,51 @@ def measure_claims(stores: Stores) -> tuple[claims.ClaimResult | None, float]:
         return result, app.cpu_seconds() - before
 
 
+def measure_baseline(env: dict, args: argparse.Namespace) -> LoadResult:
+    """Serve the bare Flask+Redis baseline app and load it as the finish runs are."""
+    with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
+        return with_server_cpu(base_app, lambda: baseline.measure(
+            base_app.url, args.clients, args.warmup, args.seconds))
+
+
+def measure_finish(app: Gunicorn, base: LoadResult, args: argparse.Namespace
+                   ) -> tuple[finish.FinishRun, finish.FinishRun, float, list[finish.Game]]:
+    """Finish honest games on ``app``: closed loop, then open loop at a quarter of ``base``.
+
+    Returns both runs, the open loop's rate and the games played.
+    """
+    open_rate = 0.25 * base.rate("score")
+    closed_n = args.clients * CLOSED_GAMES_PER_CLIENT
+    games = finish.prepare(app.url, BENCH_SLUG, closed_n + max(int(open_rate * args.seconds), 1))
+    closed = finish.closed_loop(games[:closed_n], args.clients, args.warmup, args.seconds,
+                                app.cpu_seconds)
+    opened = finish.open_loop(games[closed_n:], open_rate, app.cpu_seconds)
+    return closed, opened, open_rate, games
+
+
+def run_only(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
+    """Measure only the parts ``--only`` names; return their rows and failure count."""
+    rows, failures = [], 0
+    if "replay" in args.only:
+        rows.append(replay_row(replay.measure()))
+    if "finish" in args.only:
+        base = measure_baseline(stores.server_env(), args)
+        with Gunicorn("wsgi:app", stores.server_env(), "bench-app.log") as app:
+            closed, opened, open_rate, games = measure_finish(app, base, args)
+        rows += http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
+        failures += closed.failures() + opened.failures() + base.failures()
+    return rows, failures
+
+
 def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     """Measure everything against ``stores``; return the rows and the failure count."""
     speed, race = replay.measure(), racing_replay.measure()
     env = stores.server_env()
     nurture_actions.seed_campaign(stores.app_config())
     share_path = referral.seed_campaign(stores.app_config())
-    with Gunicorn("bench.baseline_app:app", env, "bench-baseline.log") as base_app:
-        base = with_server_cpu(base_app, lambda: baseline.measure(
-            base_app.url, args.clients, args.warmup, args.seconds))
-    open_rate = 0.25 * base.rate("score")
-    closed_n = args.clients * CLOSED_GAMES_PER_CLIENT
+    base = measure_baseline(env, args)
     with Gunicorn("wsgi:app", env, "bench-app.log") as app:
-        games = finish.prepare(app.url, BENCH_SLUG,
-                               closed_n + max(int(open_rate * args.seconds), 1))
-        closed = finish.closed_loop(games[:closed_n], args.clients, args.warmup, args.seconds,
-                                    app.cpu_seconds)
-        opened = finish.open_loop(games[closed_n:], open_rate, app.cpu_seconds)
+        closed, opened, open_rate, games = measure_finish(app, base, args)
         page = page_weight.measure(app.url, f"/c/{DEMO_SLUG}")
         screens = play_page.measure(app.url)
         taps = with_server_cpu(app, lambda: nurture_actions.measure(
@@ -217,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hudong-bench-") as tmp, \
             fresh_stores(Path(tmp)) as stores:
         prepare(stores, LOG_PATH)
-        rows, failures = run(stores, args)
+        rows, failures = (run_only if args.only else run)(stores, args)
     print(f"Hudong bench: {stores.label}; {args.clients} clients, {args.warmup:g} s warm-up "
           f"+ {args.seconds:g} s measured; {os.cpu_count()} CPUs; "
           f"{time.monotonic() - began:.0f} s in all; logs in {LOG_DIR}/bench*.log")
