@@ -15,15 +15,19 @@ import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.local_http import Answer, LocalHttpServer, Request
 
 MAX_SKEW_S = 300
 
 
-class CrmReceiver:
+class CrmReceiver(LocalHttpServer):
     """Serve one webhook endpoint on 127.0.0.1 from a daemon thread."""
 
+    name = "crm-receiver"
+
     def __init__(self, secret: str = ""):
+        super().__init__()
         self.secret = secret
         self.applied: Counter[int] = Counter()  # change id -> times applied
         self.batches: list[str] = []  # batch ids applied, in order
@@ -33,33 +37,21 @@ class CrmReceiver:
         self.hang_s = 0.0  # then sleep this long before answering (after applying)
         self.hang_count = 0  # how many requests hang
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         """Return the endpoint URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/hooks/hudong"
+        return f"{self.base_url}/hooks/hudong"
 
-    def start(self) -> CrmReceiver:
-        """Listen on a free port of 127.0.0.1."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> CrmReceiver:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
+    def respond(self, request: Request) -> Answer:
+        """Apply a POSTed batch once; hang after applying when told to."""
+        if request.method != "POST":
+            return Answer.json({"error": "POST only"}, 405)
+        status, answer = self.handle(request.headers, request.body)
+        hang = self.take_hang() if status == 200 else 0.0
+        if hang:
+            time.sleep(hang)
+        return Answer.json(answer, status)
     def handle(self, headers, body: bytes) -> tuple[int, dict]:
         """Check, dedupe and apply one request; return the status and answer."""
         with self._lock:
@@ -99,26 +91,3 @@ class CrmReceiver:
                 return self.hang_s
             return 0.0
 
-
-def _handler(receiver: CrmReceiver):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (the stdlib's name)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, answer = receiver.handle(self.headers, body)
-            hang = receiver.take_hang() if status == 200 else 0.0
-            if hang:
-                time.sleep(hang)
-            data = json.dumps(answer).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the sender gave up waiting
-
-        def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
-            pass
-
-    return Handler

@@ -19,13 +19,13 @@ servers, JSON is sent as ``text/plain`` without a charset (UTF-8 bytes).
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from tests.support.local_http import Answer, LocalHttpServer, Request
 
 SCOPES = ("snsapi_base", "snsapi_userinfo")
 ERRORS = {
@@ -39,6 +39,7 @@ ERRORS = {
     48001: "api unauthorized",
 }
 _seq = itertools.count(1)
+_NOT_FOUND = Answer(404, b"not found", {"Content-Type": "text/plain"})
 
 
 @dataclass
@@ -72,11 +73,14 @@ class _Grant:
     used: bool = False
 
 
-class FakeWeChat:
+class FakeWeChat(LocalHttpServer):
     """Serve WeChat's web-OAuth endpoints on 127.0.0.1 from a daemon thread."""
+
+    name = "fake-wechat"
 
     def __init__(self, appid: str = "wx123", secret: str = "s3cret",
                  content_type: str = "text/plain"):
+        super().__init__()
         self.appid = appid
         self.secret = secret
         self.content_type = content_type
@@ -90,42 +94,27 @@ class FakeWeChat:
         self._codes: dict[str, _Grant] = {}
         self._tokens: dict[str, _Grant] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------
+    # -- the HTTP side -------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """Return the base URL (both the OAuth and the API base)."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeWeChat:
-        """Listen on a free port of 127.0.0.1."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
-                                        name="fake-wechat", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(5)
-            self._server = None
-
-    def __enter__(self) -> FakeWeChat:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def respond(self, request: Request) -> Answer:
+        """Route a request to its endpoint; API answers are JSON in ``content_type``."""
+        if request.method == "POST":
+            body = request.json()
+            self._record("POST", request.path, {k: str(v) for k, v in body.items()})
+            if request.path != "/cgi-bin/stable_token":
+                return _NOT_FOUND
+            return Answer.json(self.stable_token(body), content_type=self.content_type)
+        self._record("GET", request.path, request.query)
+        if request.path == "/connect/oauth2/authorize":
+            status, headers, text = self.authorize(request.query)
+            return Answer(status, text.encode(), headers)
+        api = {"/sns/oauth2/access_token": self.access_token,
+               "/sns/userinfo": self.userinfo,
+               "/cgi-bin/ticket/getticket": self.getticket}.get(request.path)
+        if api is None:
+            return _NOT_FOUND
+        return Answer.json(api(request.query), content_type=self.content_type)
 
     # -- test controls -----------------------------------------------------
 
@@ -276,52 +265,3 @@ def _append_query(url: str, extra: dict[str, str]) -> str:
     query = "&".join(q for q in (parts.query, urlencode(extra)) if q)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "FakeWeChat/1.0"
-
-    def do_GET(self):  # noqa: N802 (the stdlib's name)
-        """Route a GET to the fake's endpoint and write its answer."""
-        fake: FakeWeChat = self.server.fake
-        parts = urlsplit(self.path)
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        fake._record("GET", parts.path, params)
-        if parts.path == "/connect/oauth2/authorize":
-            status, headers, body = fake.authorize(params)
-            self._send(status, headers, body.encode())
-            return
-        api = {"/sns/oauth2/access_token": fake.access_token,
-               "/sns/userinfo": fake.userinfo,
-               "/cgi-bin/ticket/getticket": fake.getticket}.get(parts.path)
-        if api is None:
-            self._send(404, {"Content-Type": "text/plain"}, b"not found")
-            return
-        body = json.dumps(api(params), ensure_ascii=False).encode("utf-8")
-        self._send(200, {"Content-Type": fake.content_type}, body)
-
-    def do_POST(self):  # noqa: N802 (the stdlib's name)
-        """Serve the JSON-bodied endpoints (the stable access token)."""
-        fake: FakeWeChat = self.server.fake
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            body = {}
-        fake._record("POST", parts.path, {k: str(v) for k, v in body.items()})
-        if parts.path != "/cgi-bin/stable_token":
-            self._send(404, {"Content-Type": "text/plain"}, b"not found")
-            return
-        answer = json.dumps(fake.stable_token(body), ensure_ascii=False).encode("utf-8")
-        self._send(200, {"Content-Type": fake.content_type}, answer)
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
-        """Keep the test output quiet."""

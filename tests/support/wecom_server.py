@@ -17,13 +17,12 @@ concurrency becomes visible.
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.local_http import Answer, LocalHttpServer, Request
 
 ERRORS = {-1: "system busy", 40001: "invalid secret", 40014: "invalid access_token",
           40068: "invalid tagid", 40071: "UserTag Name Already Exist",
@@ -33,11 +32,14 @@ ERRORS = {-1: "system busy", 40001: "invalid secret", 40014: "invalid access_tok
 _ids = itertools.count(1)
 
 
-class FakeWeCom:
+class FakeWeCom(LocalHttpServer):
     """Serve WeCom's external-contact endpoints for one corp on 127.0.0.1."""
+
+    name = "fake-wecom"
 
     def __init__(self, corp_id: str = "ww0123456789abcdef", secret: str = "contact-secret-0123",
                  concurrency: int = 5, tag_name_max: int = 30):
+        super().__init__()
         self.corp_id, self.secret = corp_id, secret
         self.concurrency, self.tag_name_max = concurrency, tag_name_max
         self.tokens: set[str] = set()
@@ -50,34 +52,8 @@ class FakeWeCom:
         self.mark_delay_s = 0.0
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # setup and commands ---------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """Return the API base URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeWeCom:
-        """Listen on a free port of 127.0.0.1."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeWeCom:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def add_contact(self, external_userid: str, userid: str = "staff-1",
                     unionid: str | None = None) -> None:
@@ -107,6 +83,11 @@ class FakeWeCom:
         return {names[tid] for tid in self.contacts[external_userid]["tags"]}
 
     # the API --------------------------------------------------------------------------
+
+    def respond(self, request: Request) -> Answer:
+        """Answer every call with HTTP 200 and a JSON body, errors included, as WeCom does."""
+        answer = self.handle(request.method, request.path, request.query, request.json())
+        return Answer.json(answer, content_type="application/json; charset=UTF-8")
 
     def handle(self, method: str, path: str, query: dict, body: dict) -> dict:
         """Answer one call as WeCom would."""
@@ -218,31 +199,3 @@ class FakeWeCom:
 def _error(errcode: int) -> dict:
     return {"errcode": errcode, "errmsg": ERRORS.get(errcode, "error")}
 
-
-def _handler(server: FakeWeCom):
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                body = json.loads(raw) if raw else {}
-            except ValueError:
-                body = {}
-            answer = server.handle(method, parts.path, dict(parse_qsl(parts.query)), body)
-            data = json.dumps(answer, ensure_ascii=False).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):  # noqa: N802 (the stdlib's name)
-            self._answer("GET")
-
-        def do_POST(self):  # noqa: N802
-            self._answer("POST")
-
-        def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
-            pass
-
-    return Handler
