@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access.auth import marketer_required, owned_brand, owned_campaign
 from engine.api.base import Blueprint
-from engine.api.schemas import free_form
+from engine.api.schemas import Moment, free_form
 from engine.boards.periods import PERIODS
 from engine.campaigns import admin
 from engine.rewards.draws import DrawConfigSchema
@@ -60,8 +60,10 @@ class CampaignInSchema(Schema):
 
 
 class AdminCampaignSchema(Schema):
+    """A campaign with every field, as the marketer sees it."""
+
     id = fields.Integer()
-    brand = fields.String(metadata={"description": "the brand's slug"})
+    brand = fields.String(attribute="brand.slug", metadata={"description": "the brand's slug"})
     slug = fields.String()
     status = fields.String(metadata={"description": "draft | live | paused | ended"})
     title = fields.String()
@@ -72,14 +74,14 @@ class AdminCampaignSchema(Schema):
     branding = free_form("the brand's colours, logo and copy")
     rules_text = fields.String()
     timezone = fields.String()
-    starts_at = fields.String(allow_none=True)
-    ends_at = fields.String(allow_none=True)
+    starts_at = Moment(allow_none=True)
+    ends_at = Moment(allow_none=True)
     plays_per_day = fields.Integer()
     require_userinfo = fields.Boolean()
     draw_config = fields.Nested(DrawConfigSchema)
     boards = fields.List(fields.String())
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = Moment()
+    updated_at = Moment()
 
 
 class AdminCampaignsSchema(Schema):
@@ -139,7 +141,7 @@ class CampaignView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     def get(self, campaign_id):
         """Show a campaign with every field."""
-        return admin.campaign_view(owned_campaign(campaign_id))
+        return owned_campaign(campaign_id)
 
     @blp.arguments(CampaignPatchSchema(partial=True))
     @blp.response(200, AdminCampaignSchema)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields
 
+from engine.clock import isoformat
+
 
 class QuerySchema(Schema):
     """Query arguments: unknown ones are ignored (WeChat appends its own)."""
@@ -21,6 +23,20 @@ class QuerySchema(Schema):
 def free_form(description: str, **kwargs) -> fields.Dict:
     """Return an object field whose keys belong to a game type or a marketer, described."""
     return fields.Dict(keys=fields.String(), metadata={"description": description}, **kwargs)
+
+
+class Moment(fields.String):
+    """A moment as ISO 8601 in UTC with its offset (``2030-02-28T16:00:00+00:00``), or null."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat(value)
+
+
+class Count(fields.Integer):
+    """How many items a list holds (a service keeps the items, the answer shows the count)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else len(value)
 
 
 class PlayerPublicSchema(Schema):

@@ -1,4 +1,4 @@
-"""Campaign administration: what a marketer does to campaigns and how they see them."""
+"""Campaign administration: what a marketer does to campaigns (the API layer shows them)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.campaigns import lifecycle
 from engine.campaigns.copy_check import check_copy
-from engine.clock import isoformat, utcnow
+from engine.clock import utcnow
 from engine.errors import Conflict, Unprocessable
 from engine.extensions import db
 from engine.models import Brand, Campaign, GameState, PlaySession
@@ -16,23 +16,6 @@ from engine.rewards.draws import DrawConfigSchema
 
 # fields that change what a play session replays: frozen while players are playing
 GAME_FIELDS = ("game_type", "game_params")
-
-
-def campaign_view(campaign: Campaign) -> dict:
-    """Return a campaign with every field, as the admin API shows it."""
-    brand = db.session.get(Brand, campaign.brand_id)
-    return {
-        "id": campaign.id, "brand": brand.slug, "slug": campaign.slug,
-        "status": campaign.status, "title": campaign.title, "game_type": campaign.game_type,
-        "game_params": campaign.game_params or {}, "game_version": campaign.game_version or 1,
-        "branding": campaign.branding or {},
-        "rules_text": campaign.rules_text, "timezone": campaign.timezone,
-        "starts_at": isoformat(campaign.starts_at), "ends_at": isoformat(campaign.ends_at),
-        "plays_per_day": campaign.plays_per_day, "require_userinfo": campaign.require_userinfo,
-        "draw_config": campaign.draw_config or {}, "boards": list(campaign.boards or []),
-        "created_at": isoformat(campaign.created_at),
-        "updated_at": isoformat(campaign.updated_at),
-    }
 
 
 def _check_schedule(starts_at, ends_at) -> None:
@@ -47,7 +30,7 @@ def _slug_taken() -> Conflict:
                     fields={"slug": ["已被占用"]})
 
 
-def create_draft(brand: Brand, fields: dict) -> dict:
+def create_draft(brand: Brand, fields: dict) -> Campaign:
     """Create a draft campaign whose game parameters pass the game type's schema."""
     _check_schedule(fields.get("starts_at"), fields.get("ends_at"))
     check_copy(fields)
@@ -56,7 +39,7 @@ def create_draft(brand: Brand, fields: dict) -> dict:
         db.session.commit()
     except IntegrityError:  # the slug's unique constraint: another campaign has it
         raise _slug_taken() from None
-    return campaign_view(campaign)
+    return campaign
 
 
 def _has_plays(campaign: Campaign) -> bool:
@@ -67,7 +50,7 @@ def _has_plays(campaign: Campaign) -> bool:
     return False
 
 
-def update_campaign(campaign: Campaign, changes: dict) -> dict:
+def update_campaign(campaign: Campaign, changes: dict) -> Campaign:
     """Apply a partial change; a new game or its params are validated again."""
     _check_schedule(changes.get("starts_at", campaign.starts_at),
                     changes.get("ends_at", campaign.ends_at))
@@ -96,10 +79,10 @@ def update_campaign(campaign: Campaign, changes: dict) -> dict:
         db.session.commit()
     except IntegrityError:
         raise _slug_taken() from None
-    return campaign_view(campaign)
+    return campaign
 
 
-def publish(campaign: Campaign) -> dict:
+def publish(campaign: Campaign) -> Campaign:
     """Make the campaign live, unless it has ended or its schedule is impossible."""
     if campaign.status == "ended":
         raise Conflict("活动已结束，不能再发布", code="campaign_ended")
@@ -109,34 +92,34 @@ def publish(campaign: Campaign) -> dict:
     _check_schedule(campaign.starts_at, campaign.ends_at)
     campaign.status = "live"
     db.session.commit()
-    return campaign_view(campaign)
+    return campaign
 
 
-def pause(campaign: Campaign) -> dict:
+def pause(campaign: Campaign) -> Campaign:
     """Pause a live campaign; a draft or an ended one cannot be paused."""
     if campaign.status not in ("live", "paused"):
         raise Conflict("只有进行中的活动可以暂停", code="campaign_not_live")
     campaign.status = "paused"
     db.session.commit()
-    return campaign_view(campaign)
+    return campaign
 
 
-def end(campaign: Campaign) -> dict:
+def end(campaign: Campaign) -> Campaign:
     """End a published campaign for good: players see the final boards, nobody plays."""
     if campaign.status == "draft":
         raise Conflict("草稿还未发布，不能结束", code="campaign_not_published")
     campaign.status = "ended"
     db.session.commit()
-    return campaign_view(campaign)
+    return campaign
 
 
-def campaigns_of(brand: Brand) -> list[dict]:
+def campaigns_of(brand: Brand) -> list[Campaign]:
     """Return the brand's campaigns, newest first."""
-    return [campaign_view(c) for c in db.session.scalars(
-        select(Campaign).where(Campaign.brand_id == brand.id).order_by(Campaign.id.desc()))]
+    return list(db.session.scalars(
+        select(Campaign).where(Campaign.brand_id == brand.id).order_by(Campaign.id.desc())))
 
 
-def brands_of_marketer() -> list[dict]:
+def brands_of_marketer() -> list[Brand]:
     """Return the brands the current marketer works for."""
-    return [{"slug": b.slug, "name": b.name} for b in db.session.scalars(
-        select(Brand).where(Brand.id.in_(g.brand_ids)).order_by(Brand.slug))]
+    return list(db.session.scalars(
+        select(Brand).where(Brand.id.in_(g.brand_ids)).order_by(Brand.slug)))

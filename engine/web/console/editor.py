@@ -46,7 +46,7 @@ def new_campaign(slug: str):
         try:
             form = campaign_forms.NewCampaignForm().load(request.form)
             made = admin.create_draft(brand, {**form, "game_params": {}})
-            return redirect(url_for("console.edit_campaign", campaign_id=made["id"]))
+            return redirect(url_for("console.edit_campaign", campaign_id=made.id))
         except ValidationError as exc:
             errors = exc.messages
         except DomainError as exc:
