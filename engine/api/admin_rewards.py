@@ -10,6 +10,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from engine.access.auth import marketer_required, owned, owned_campaign
 from engine.api.base import Blueprint
 from engine.api.guards import INT_MAX
+from engine.api.schemas import Count, Moment
 from engine.boards.periods import PERIODS
 from engine.errors import ValidationFailed
 from engine.models import CouponBatch, Prize, RewardRule
@@ -49,23 +50,25 @@ class RejectedCodeSchema(Schema):
 class CodeImportReportSchema(Schema):
     """What a code import kept and what it refused, row by row."""
 
-    accepted = fields.Integer()
+    accepted = Count(metadata={"description": "how many codes were added"})
     rejected = fields.List(fields.Nested(RejectedCodeSchema))
 
 
 class CouponBatchSchema(Schema):
-    id = fields.Integer()
-    campaign_id = fields.Integer(allow_none=True)
-    title = fields.String()
-    value_text = fields.String()
-    description = fields.String()
-    valid_from = fields.String(allow_none=True)
-    valid_until = fields.String(allow_none=True)
-    valid_days = fields.Integer(allow_none=True)
-    per_player_limit = fields.Integer()
-    claimable = fields.Boolean()
-    code_source = fields.String()
-    created_at = fields.String()
+    """A coupon batch with its code counts (and, just created, its import report)."""
+
+    id = fields.Integer(attribute="batch.id")
+    campaign_id = fields.Integer(attribute="batch.campaign_id", allow_none=True)
+    title = fields.String(attribute="batch.title")
+    value_text = fields.String(attribute="batch.value_text")
+    description = fields.String(attribute="batch.description")
+    valid_from = Moment(attribute="batch.valid_from", allow_none=True)
+    valid_until = Moment(attribute="batch.valid_until", allow_none=True)
+    valid_days = fields.Integer(attribute="batch.valid_days", allow_none=True)
+    per_player_limit = fields.Integer(attribute="batch.per_player_limit")
+    claimable = fields.Boolean(attribute="batch.claimable")
+    code_source = fields.String(attribute="batch.code_source")
+    created_at = Moment(attribute="batch.created_at")
     inventory = fields.Integer()
     available = fields.Integer()
     issued = fields.Integer()
@@ -106,6 +109,8 @@ class PrizePatchSchema(PrizeInSchema):
 
 
 class AdminPrizeSchema(Schema):
+    """A lottery prize with its odds, stock and how many went out."""
+
     id = fields.Integer()
     campaign_id = fields.Integer()
     name = fields.String()
@@ -143,6 +148,8 @@ class RewardRuleInSchema(Schema):
 
 
 class RewardRuleSchema(Schema):
+    """A reward rule: what triggers it and which batch it gives."""
+
     id = fields.Integer()
     campaign_id = fields.Integer()
     trigger = fields.String()
@@ -153,7 +160,7 @@ class RewardRuleSchema(Schema):
     batch_id = fields.Integer()
     title = fields.String()
     repeat = fields.String()
-    created_at = fields.String()
+    created_at = Moment()
 
 
 class RewardRulesSchema(Schema):

@@ -9,11 +9,12 @@ leaks across tenants.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from engine.clock import isoformat, utcnow
+from engine.clock import utcnow
 from engine.errors import Conflict, ImportTooLarge, Unprocessable
 from engine.extensions import db
 from engine.models import Campaign, CouponBatch, Prize, RewardRule
@@ -31,28 +32,50 @@ PRIZE_FIELDS = ("name", "image", "batch_id", "probability_ppm", "stock", "daily_
 # batches
 
 
-def batch_view(batch: CouponBatch, counts: dict[str, int]) -> dict:
-    """Return a batch as the admin API shows it, with its code counts."""
-    return {"id": batch.id, "campaign_id": batch.campaign_id, "title": batch.title,
-            "value_text": batch.value_text, "description": batch.description,
-            "valid_from": isoformat(batch.valid_from),
-            "valid_until": isoformat(batch.valid_until), "valid_days": batch.valid_days,
-            "per_player_limit": batch.per_player_limit, "claimable": batch.claimable,
-            "code_source": batch.code_source, "created_at": isoformat(batch.created_at),
-            **counts}
+@dataclass(frozen=True)
+class BatchSummary:
+    """A batch with how many of its codes exist, wait, went out and were used."""
+
+    batch: CouponBatch
+    inventory: int
+    available: int
+    issued: int
+    redeemed: int
+
+    @classmethod
+    def of(cls, batch: CouponBatch, counts: dict[str, int], **more):
+        """Return ``batch`` with its counts as ``coupons.batch_counts`` gives them."""
+        return cls(batch, counts["inventory"], counts["available"], counts["issued"],
+                   counts["redeemed"], **more)
 
 
-def batches_of(campaign: Campaign) -> list[dict]:
+@dataclass(frozen=True)
+class NewBatch(BatchSummary):
+    """A batch just created, with the report of the codes it imported (None: generated)."""
+
+    import_report: codes.ImportReport | None = None
+
+
+@dataclass(frozen=True)
+class CodesImported:
+    """What an import into an existing batch kept and refused, and the batch after it."""
+
+    accepted: list[str]
+    rejected: list[dict]
+    batch: BatchSummary
+
+
+def batches_of(campaign: Campaign) -> list[BatchSummary]:
     """Return the campaign's batches, oldest first, each with its counts."""
     batches = list(db.session.scalars(select(CouponBatch).where(
         CouponBatch.campaign_id == campaign.id).order_by(CouponBatch.id)))
     counts = coupons.batch_counts([b.id for b in batches])
-    return [batch_view(b, counts[b.id]) for b in batches]
+    return [BatchSummary.of(b, counts[b.id]) for b in batches]
 
 
-def show_batch(batch: CouponBatch) -> dict:
+def show_batch(batch: CouponBatch) -> BatchSummary:
     """Return one batch with its counts."""
-    return batch_view(batch, coupons.batch_counts([batch.id])[batch.id])
+    return BatchSummary.of(batch, coupons.batch_counts([batch.id])[batch.id])
 
 
 def _check_validity(fields: dict, now: datetime) -> None:
@@ -68,7 +91,7 @@ def _check_validity(fields: dict, now: datetime) -> None:
                             fields={"valid_until": ["必须是将来的时间"]})
 
 
-def create_batch(campaign: Campaign, fields: dict) -> dict:
+def create_batch(campaign: Campaign, fields: dict) -> NewBatch:
     """Create a batch of generated (``inventory``) or imported (``codes_csv``) codes."""
     inventory, csv_text = fields.get("inventory"), fields.get("codes_csv")
     if (inventory is None) == (csv_text is None):
@@ -77,9 +100,9 @@ def create_batch(campaign: Campaign, fields: dict) -> dict:
     _check_validity(fields, utcnow())
     batch = coupons.create_batch(campaign.brand_id, campaign.id, inventory or 0,
                                  **{k: fields[k] for k in BATCH_FIELDS if k in fields})
-    report = _import(batch, csv_text).to_dict() if csv_text is not None else None
+    report = _import(batch, csv_text) if csv_text is not None else None
     db.session.commit()
-    return {**show_batch(batch), "import_report": report}
+    return NewBatch.of(batch, coupons.batch_counts([batch.id])[batch.id], import_report=report)
 
 
 def decode_csv(data: bytes) -> str:
@@ -107,32 +130,22 @@ def _import(batch: CouponBatch, text: str) -> codes.ImportReport:
                           fields={"file": [str(exc)]}) from None
 
 
-def import_more(batch: CouponBatch, text: str) -> dict:
+def import_more(batch: CouponBatch, text: str) -> CodesImported:
     """Add a CSV's codes to ``batch``; return the report and the new counts."""
     source = batch.code_source
     report = _import(batch, text)  # marks the batch "imported"; keep what it really is
     batch.code_source = "mixed" if source == "generated" and report.accepted else source
     db.session.commit()
-    return {**report.to_dict(), "batch": show_batch(batch)}
+    return CodesImported(report.accepted, report.rejected, show_batch(batch))
 
 
 # prizes
 
 
-def prize_view(prize: Prize) -> dict:
-    """Return a prize as the admin API shows it."""
-    return {"id": prize.id, "campaign_id": prize.campaign_id, "name": prize.name,
-            "image": prize.image, "batch_id": prize.batch_id,
-            "probability_ppm": prize.probability_ppm, "stock": prize.stock,
-            "awarded": prize.awarded, "daily_cap": prize.daily_cap, "paced": prize.paced,
-            "position": prize.position}
-
-
-def prizes_of(campaign: Campaign) -> list[dict]:
+def prizes_of(campaign: Campaign) -> list[Prize]:
     """Return the campaign's prizes in drawing order."""
-    return [prize_view(p) for p in db.session.scalars(
-        select(Prize).where(Prize.campaign_id == campaign.id)
-        .order_by(Prize.position, Prize.id))]
+    return list(db.session.scalars(select(Prize).where(Prize.campaign_id == campaign.id)
+                                   .order_by(Prize.position, Prize.id)))
 
 
 def brand_batch(brand_id: int, batch_id: int) -> CouponBatch:
@@ -166,7 +179,7 @@ def _check_pacing(campaign: Campaign, paced: bool) -> None:
                             fields={"paced": ["活动没有开始或结束时间"]})
 
 
-def create_prize(campaign: Campaign, fields: dict) -> dict:
+def create_prize(campaign: Campaign, fields: dict) -> Prize:
     """Add a prize whose odds keep the campaign's total within a million ppm."""
     if fields.get("batch_id") is not None:
         brand_batch(campaign.brand_id, fields["batch_id"])
@@ -176,10 +189,10 @@ def create_prize(campaign: Campaign, fields: dict) -> dict:
                   **{k: fields[k] for k in PRIZE_FIELDS if k in fields})
     db.session.add(prize)
     db.session.commit()
-    return prize_view(prize)
+    return prize
 
 
-def update_prize(prize: Prize, changes: dict) -> dict:
+def update_prize(prize: Prize, changes: dict) -> Prize:
     """Change some of a prize's fields under the same rules as creating it."""
     if changes.get("batch_id") is not None:
         brand_batch(prize.brand_id, changes["batch_id"])
@@ -194,7 +207,7 @@ def update_prize(prize: Prize, changes: dict) -> dict:
         if key in changes:
             setattr(prize, key, changes[key])
     db.session.commit()
-    return prize_view(prize)
+    return prize
 
 
 def delete_prize(prize: Prize) -> None:
@@ -209,19 +222,10 @@ def delete_prize(prize: Prize) -> None:
 # reward rules
 
 
-def rule_view(rule: RewardRule) -> dict:
-    """Return a reward rule as the admin API shows it."""
-    return {"id": rule.id, "campaign_id": rule.campaign_id, "trigger": rule.trigger,
-            "threshold": rule.threshold, "period": rule.period, "rank_from": rule.rank_from,
-            "rank_to": rule.rank_to, "batch_id": rule.batch_id, "title": rule.title,
-            "repeat": rule.repeat, "created_at": isoformat(rule.created_at)}
-
-
-def rules_of(campaign: Campaign) -> list[dict]:
+def rules_of(campaign: Campaign) -> list[RewardRule]:
     """Return the campaign's reward rules, oldest first."""
-    return [rule_view(r) for r in db.session.scalars(
-        select(RewardRule).where(RewardRule.campaign_id == campaign.id)
-        .order_by(RewardRule.id))]
+    return list(db.session.scalars(select(RewardRule).where(
+        RewardRule.campaign_id == campaign.id).order_by(RewardRule.id)))
 
 
 def _repeat(fields: dict) -> str:
@@ -255,7 +259,7 @@ def _trigger_fields(fields: dict) -> dict:
             "repeat": _repeat(fields)}
 
 
-def create_rule(campaign: Campaign, fields: dict) -> dict:
+def create_rule(campaign: Campaign, fields: dict) -> RewardRule:
     """Add a score-threshold, rank-range or goal-reached rule awarding a brand's batch."""
     fields = {**fields, "trigger": awards.canonical_trigger(fields["trigger"])}
     trigger = _trigger_fields(fields)
@@ -265,7 +269,7 @@ def create_rule(campaign: Campaign, fields: dict) -> dict:
                       title=fields.get("title") or batch.title, **trigger)
     db.session.add(rule)
     db.session.commit()
-    return rule_view(rule)
+    return rule
 
 
 def delete_rule(rule: RewardRule) -> None:

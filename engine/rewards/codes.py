@@ -47,10 +47,6 @@ class ImportReport:
     accepted: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        """Return the report as the API shows it."""
-        return {"accepted": len(self.accepted), "rejected": self.rejected}
-
 
 def parse_code_csv(text: str, taken: set[str] | None = None) -> ImportReport:
     """Check each row's first column (a header row ``code`` is skipped)."""

@@ -146,7 +146,7 @@ def test_a_marketer_can_set_a_maturity_reward(app, client):
     campaign = nurture()
     batch = create_batch(campaign.brand_id, campaign.id, 5, title="结果礼", valid_days=7)
     rule = admin.create_rule(campaign, {"trigger": "maturity", "batch_id": batch.id})
-    assert rule["trigger"] == "goal_reached" and rule["threshold"] is None  # the old name: alias
+    assert rule.trigger == "goal_reached" and rule.threshold is None  # the old name: alias
     body = client.get(f"/api/v1/campaigns/{campaign.slug}/garden").get_json()
     assert body["maturity_rewards"] == [{"title": "结果礼", "value_text": "", "won": None}]
 

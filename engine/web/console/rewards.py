@@ -67,7 +67,7 @@ def create_batch(campaign_id: int):
     except DomainError as exc:
         return _page(campaign, exc.fields or {"_schema": [exc.message]}, status=status_of(exc),
                      section="batches")
-    return _page(campaign, report=made.get("import_report"), section="batches")
+    return _page(campaign, report=made.import_report, section="batches")
 
 
 @bp.post("/campaigns/<int:campaign_id>/rewards/batches/<int:batch_id>/codes")
