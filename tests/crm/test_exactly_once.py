@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,46 +23,26 @@ from tests.conftest import server_env
 from tests.factories import make_brand
 from tests.support.crm_changes import make_players, write_tag_changes
 from tests.support.crm_receiver import CrmReceiver
+from tests.support.servers import LOG_DIR, Process
 from tests.support.wecom_server import FakeWeCom
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_exactly-once-secret-0123456789"
 CORP, CORP_SECRET = "ww00112233445566aa", "contact-secret-exactly-once"
 
 
-class Worker:
+class Worker(Process):
     """One ``flask jobs worker`` process on the test's database and Redis."""
 
     def __init__(self, env: dict[str, str], name: str):
-        self.log_path = ROOT / "instance" / f"crm-worker-{name}-{os.getpid()}.log"
-        self.env = {**os.environ, **env, "FLASK_APP": "engine:create_app"}
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> Worker:
-        """Start the worker process."""
-        self.log_path.parent.mkdir(exist_ok=True)
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker"], cwd=ROOT,
-                                     env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        return self
+        super().__init__([sys.executable, "-m", "flask", "jobs", "worker"],
+                         {**env, "FLASK_APP": "engine:create_app"},
+                         LOG_DIR / f"crm-worker-{name}-{os.getpid()}.log", stop_wait_s=15)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no goodbye, the lease stays behind."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
-        self._log.close()
-
-    def stop(self) -> None:
-        """Stop the process if it still runs."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if not self._log.closed:
-            self._log.close()
+        self._close_log()
 
 
 def wait_for(predicate, timeout: float, what: str, worker: Worker | None = None) -> None:
@@ -74,7 +52,7 @@ def wait_for(predicate, timeout: float, what: str, worker: Worker | None = None)
         if predicate():
             return
         time.sleep(0.1)
-    tail = worker.log_path.read_text(errors="replace")[-3000:] if worker else ""
+    tail = worker.log_tail(3000) if worker else ""
     pytest.fail(f"timed out waiting for {what}\n{tail}")
 
 
