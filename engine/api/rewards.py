@@ -29,9 +29,9 @@ class CouponsSchema(Schema):
 class PrizeWonSchema(Schema):
     """A prize a draw won, with its coupon when it carries one."""
 
-    id = fields.Integer()
-    name = fields.String()
-    image = fields.String()
+    id = fields.Integer(attribute="prize.id")
+    name = fields.String(attribute="prize.name")
+    image = fields.String(attribute="prize.image")
     coupon = fields.Nested(CouponSchema, allow_none=True)
 
 

@@ -73,16 +73,16 @@ class RewardSchema(Schema):
 
 
 class CouponSchema(Schema):
-    """A coupon as its holder sees it."""
+    """A coupon as its holder sees it (dumps ``engine.rewards.service.HeldCoupon``)."""
 
-    code = fields.String()
-    title = fields.String()
-    value_text = fields.String()
+    code = fields.String(attribute="coupon.code")
+    title = fields.String(attribute="batch.title")
+    value_text = fields.String(attribute="batch.value_text")
     status = fields.String(metadata={
         "description": "issued | redeemed | expired | held (a risk flag waits: not redeemable)"})
-    issued_at = fields.String(allow_none=True)
-    expires_at = fields.String(allow_none=True)
-    redeemed_at = fields.String(allow_none=True)
+    issued_at = Moment(attribute="coupon.issued_at", allow_none=True)
+    expires_at = Moment(attribute="coupon.expires_at", allow_none=True)
+    redeemed_at = Moment(attribute="coupon.redeemed_at", allow_none=True)
 
 
 class LeaderboardPushSchema(Schema):

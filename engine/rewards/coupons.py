@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.clock import as_utc, isoformat, utcnow
+from engine.clock import as_utc, utcnow
 from engine.errors import (
     AlreadyRedeemed,
     CouponExpired,
@@ -256,10 +256,3 @@ def coupons_of(player_ids: list[int]) -> list[tuple[Coupon, CouponBatch]]:
                               .order_by(Coupon.issued_at.desc(), Coupon.id.desc()))
     return [(c, b) for c, b in rows]
 
-
-def coupon_view(coupon: Coupon, batch: CouponBatch) -> dict:
-    """Return a coupon as API.md shows it to its holder."""
-    return {"code": coupon.code, "title": batch.title, "value_text": batch.value_text,
-            "status": coupon_status(coupon), "issued_at": isoformat(coupon.issued_at),
-            "expires_at": isoformat(coupon.expires_at),
-            "redeemed_at": isoformat(coupon.redeemed_at)}

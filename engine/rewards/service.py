@@ -15,10 +15,32 @@ from engine.risk import claims
 
 
 @dataclass(frozen=True)
+class HeldCoupon:
+    """A coupon its holder has, with its batch and the status it has now for them."""
+
+    coupon: Coupon
+    batch: CouponBatch
+    status: str
+
+    @classmethod
+    def of(cls, coupon: Coupon, batch: CouponBatch) -> HeldCoupon:
+        """Return ``coupon`` of ``batch`` with the status its holder sees now."""
+        return cls(coupon, batch, coupons.coupon_status(coupon))
+
+
+@dataclass(frozen=True)
+class PrizeWon:
+    """A prize a draw won, with the coupon it carried (None: an item, or no code left)."""
+
+    prize: Prize
+    coupon: HeldCoupon | None
+
+
+@dataclass(frozen=True)
 class DrawOutcome:
     """What one draw won (None: nothing) and how many draws are left."""
 
-    prize: dict | None
+    prize: PrizeWon | None
     draws_left: int
 
 
@@ -30,13 +52,13 @@ def draw_for(campaign: Campaign, player: Player) -> DrawOutcome:
         coupon = None
         if result.draw.coupon_id:
             won = db.session.get(Coupon, result.draw.coupon_id)
-            coupon = coupons.coupon_view(won, db.session.get(CouponBatch, won.batch_id))
-        prize = {"id": result.prize.id, "name": result.prize.name,
-                 "image": result.prize.image, "coupon": coupon}
+            coupon = HeldCoupon.of(won, db.session.get(CouponBatch, won.batch_id))
+        prize = PrizeWon(result.prize, coupon)
     return DrawOutcome(prize=prize, draws_left=result.draws_left)
 
 
-def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None = None) -> dict:
+def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None = None
+          ) -> HeldCoupon:
     """Issue the player a coupon of a claimable batch of this live campaign.
 
     ``device`` (address and user agent, hashed) is checked for claiming for
@@ -50,12 +72,12 @@ def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None 
     if device:
         claims.check_claim(campaign, coupon, device)
     db.session.commit()
-    return coupons.coupon_view(coupon, batch)
+    return HeldCoupon.of(coupon, batch)
 
 
-def my_coupons(player_ids: list[int]) -> list[dict]:
-    """Return the coupons the players hold, as API.md shows them."""
-    return [coupons.coupon_view(c, b) for c, b in coupons.coupons_of(player_ids)]
+def my_coupons(player_ids: list[int]) -> list[HeldCoupon]:
+    """Return the coupons the players hold, newest first."""
+    return [HeldCoupon.of(c, b) for c, b in coupons.coupons_of(player_ids)]
 
 
 def public_rewards(campaign: Campaign, player: Player | None) -> dict:

@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from engine import referral
 from engine.access import identity, rate_limits
 from engine.access.wechat import login
+from engine.api.schemas import CouponSchema
 from engine.campaigns import lifecycle, public_view
 from engine.errors import NotFound
 from engine.events import record_event
@@ -98,7 +99,8 @@ def my_coupons():
             campaign = lifecycle.get_public_campaign(slug)
         except NotFound:
             campaign = None
-    found = wallet.wallet_items(service.my_coupons(identity.known_player_ids()))
+    found = wallet.wallet_items(
+        CouponSchema(many=True).dump(service.my_coupons(identity.known_player_ids())))
     return render_template("my_coupons.html", coupons=found, campaign=campaign,
                            theme=palette.theme(campaign.branding if campaign else None))
 
