@@ -9,7 +9,6 @@ SIGKILL while a batch is in flight, starts a new one, and counts.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 
@@ -31,18 +30,13 @@ CORP, CORP_SECRET = "ww00112233445566aa", "contact-secret-exactly-once"
 
 
 class Worker(Process):
-    """One ``flask jobs worker`` process on the test's database and Redis."""
+    """One ``flask jobs worker`` process (and the scheduler it forks) on the test's stores."""
 
     def __init__(self, env: dict[str, str], name: str):
         super().__init__([sys.executable, "-m", "flask", "jobs", "worker"],
                          {**env, "FLASK_APP": "engine:create_app"},
-                         LOG_DIR / f"crm-worker-{name}-{os.getpid()}.log", stop_wait_s=15)
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no goodbye, the lease stays behind."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self._close_log()
+                         LOG_DIR / f"crm-worker-{name}-{os.getpid()}.log", stop_wait_s=15,
+                         own_group=True)
 
 
 def wait_for(predicate, timeout: float, what: str, worker: Worker | None = None) -> None:

@@ -10,6 +10,7 @@ until it answers; ``LiveServer`` is the real app (``wsgi:app``) served so.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,14 +41,20 @@ def free_port() -> int:
 
 
 class Process:
-    """One child process running ``command`` in the project's folder, logging to ``log_path``."""
+    """One child process running ``command`` in the project's folder, logging to ``log_path``.
+
+    With ``own_group`` it runs in a process group of its own, so ``kill`` and
+    ``stop`` also end what it forked (the jobs worker's scheduler), as a
+    crashed machine would, instead of leaving it behind.
+    """
 
     def __init__(self, command: list[str], env: dict[str, str], log_path: Path,
-                 stop_wait_s: float = 10.0):
+                 stop_wait_s: float = 10.0, own_group: bool = False):
         self.command = command
         self.env = {**os.environ, **env}
         self.log_path = log_path
         self.stop_wait_s = stop_wait_s
+        self.own_group = own_group
         self.proc: subprocess.Popen | None = None
         self._log = None
 
@@ -56,8 +63,23 @@ class Process:
         self.log_path.parent.mkdir(exist_ok=True)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, start_new_session=self.own_group)
         return self
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no goodbye (the whole group with ``own_group``)."""
+        if self.own_group:
+            self._kill_group()
+        else:
+            self.proc.kill()
+        self.proc.wait(10)
+        self._close_log()
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the group has ended already
 
     def log_tail(self, chars: int = 2000) -> str:
         """Return the end of the log, to explain a failure."""
@@ -72,6 +94,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.proc is not None and self.own_group:
+            self._kill_group()  # whatever it forked and left behind
         self._close_log()
 
     def _close_log(self) -> None:
