@@ -34,7 +34,7 @@ PRIZE_FIELDS = ("name", "image", "batch_id", "probability_ppm", "stock", "daily_
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """A batch with how many of its codes exist, wait, went out and were used."""
+    """A batch with its code counts: all of them, still available, issued, redeemed."""
 
     batch: CouponBatch
     inventory: int
