@@ -100,8 +100,9 @@ class LeaderboardPushSchema(Schema):
 class MyRankPushSchema(Schema):
     """Socket.IO ``my_rank`` event on ``/live``: the player's rank after a change.
 
-    Sent after the player's own score, and at each coalesced push to every player
-    the pushed board lists (an overtaken player learns the new rank).
+    Sent after the player's own score, and after each coalesced push to every
+    connected player of the room whose rank changed (an overtaken player learns
+    the new rank, listed on the pushed board or not).
     """
 
     rank = fields.Integer(allow_none=True)

@@ -3,7 +3,9 @@
 Namespace ``/live``: a client ``join``s a campaign's room for one period and
 receives ``leaderboard`` pushes (the first change in a quiet room at once, a
 burst after it coalesced into one trailing push per interval) and its own
-``my_rank``. Emits use the context-free ``socketio.emit(..., to=room)``; with
+``my_rank``: at once after the player's own score, and after a push whenever
+the rank changed (``engine.boards.live_ranks``). Emits use the context-free
+``socketio.emit(..., to=room)``; with
 a Redis message queue a push from any process reaches clients connected to
 any other. Every event body is dumped with its one schema in
 ``engine.api.schemas`` (``LIVE_EVENTS``), the same shapes the OpenAPI
@@ -25,7 +27,7 @@ from engine import keys
 from engine.access.identity import player_id_for
 from engine.api.errors import error_body
 from engine.api.schemas import LeaderboardPushSchema, MyRankPushSchema
-from engine.boards import leaderboard, standings
+from engine.boards import leaderboard, live_ranks, standings
 from engine.boards.periods import PERIODS
 from engine.clock import utcnow
 from engine.extensions import db, redis_store, socketio
@@ -164,16 +166,15 @@ def _current_version(campaign: Campaign, period: str) -> tuple[int, str]:
 def push_board(campaign: Campaign, period: str) -> int:
     """Emit the current board to its room now; return the version sent.
 
-    Every player listed also gets ``my_rank``: a player overtaken since the last
-    push learns the new rank once per push, not once per score that moved it.
+    The push is then announced to every process (``engine.boards.live_ranks``):
+    each tells its own sockets whose player's rank changed, an overtaken player
+    too, with one ``my_rank`` per push, not one per score that moved it.
     """
     version, epoch = _next_version(campaign, period)
     payload = board_payload(campaign, period, version, epoch)
-    socketio.emit("leaderboard", payload, to=board_room(campaign.id, period), namespace=NAMESPACE)
-    for entry in payload["entries"]:
-        body = _MY_RANK.dump({"rank": entry["rank"], "score": entry["score"], "period": period,
-                              "campaign": campaign.slug})
-        socketio.emit("my_rank", body, to=player_room(entry["player"]["id"]), namespace=NAMESPACE)
+    room = board_room(campaign.id, period)
+    socketio.emit("leaderboard", payload, to=room, namespace=NAMESPACE)
+    live_ranks.announce(campaign.slug, room, standings.boards_at(campaign, utcnow())[period])
     return version
 
 
@@ -183,6 +184,9 @@ class LiveNamespace(Namespace):
     def on_connect(self, auth=None):
         # identity comes from the signed cookie sent with the handshake
         return None
+
+    def on_disconnect(self, *reason):
+        live_ranks.left(request.sid)
 
     def on_join(self, data=None):
         # a client may emit ``join`` with no payload at all: that is a validation error too
@@ -202,6 +206,7 @@ class LiveNamespace(Namespace):
                 leave_room(room)
         join_room(board_room(campaign.id, payload["period"]))
         join_room(player_room(player_id))
+        live_ranks.joined(request.sid, player_id)
         version, epoch = _current_version(campaign, payload["period"])
         emit("leaderboard", board_payload(campaign, payload["period"], version, epoch))
         log.debug("sid %s joined %s/%s", request.sid, campaign.slug, payload["period"])

@@ -348,3 +348,60 @@ def test_pages_follow_pushes_after_a_redis_flush_and_rebuild(app, live_server, c
     after, _ = watcher.until("leaderboard", has_player(player_of(again["session_id"])))
     # the counter restarted, and the new epoch says so: pages take the push
     assert after["version"] <= before["version"] and after["epoch"] != before["epoch"]
+
+
+def test_live_ranks_reach_every_connected_player_whose_rank_changed(app, app_config, closing):
+    """An overtaken player learns the new rank from the process holding its socket.
+
+    The pushed board lists only the leader (LEADERBOARD_PUSH_SIZE=1), scores land
+    on server A, the watched sockets live on server B: B looks up its own
+    players at each push and tells only those whose rank changed, once per push.
+    """
+    campaign = make_campaign(game_params=FAST)
+    env = server_env(app_config, LEADERBOARD_PUSH_SIZE=1)
+    server_a = live_server_with(closing, env)
+    server_b = live_server_with(closing, env)
+    leader, low = closing(HttpPlayer(server_a.url)), closing(HttpPlayer(server_a.url))
+    for browser in (leader, low):
+        browser.visit(campaign.slug)
+    on_b = {name: closing(LiveClient(server_b.url, browser.cookie))
+            for name, browser in (("leader", leader), ("low", low))}
+    for client in on_b.values():
+        client.join({"campaign": campaign.slug, "period": "all"})
+        client.next("leaderboard")
+
+    top = leader.play(campaign.slug, count=80)
+    on_b["leader"].until("my_rank", lambda m: m["period"] == "all" and m["rank"] == 1)
+    mine = low.play(campaign.slug, count=4)
+    on_b["low"].until("my_rank", lambda m: m["period"] == "all" and m["rank"] == 2)
+
+    time.sleep(0.5)  # let the pushes of these two finishes arrive, then start afresh
+    for client in on_b.values():
+        for box in client.inbox.values():
+            while not box.empty():
+                box.get_nowait()
+
+    # a burst of players overtakes ``low`` (not on the pushed board) from server A
+    others = [closing(HttpPlayer(server_a.url)) for _ in range(4)]
+    opened = [p.open(campaign.slug) for p in others]
+    with ThreadPoolExecutor(len(others)) as pool:
+        done = list(pool.map(lambda p, o: p.finish(o, 30), others, opened))
+    assert all(mine["score"] < d["score"] < top["score"] for d in done), (mine, done, top)
+    last = len(others) + 2
+    got, seen = on_b["low"].until("my_rank", lambda m: m["period"] == "all" and m["rank"] == last)
+    assert got == {"rank": last, "score": mine["score"], "period": "all",
+                   "campaign": campaign.slug}
+    time.sleep(0.5)
+    pushes = []
+    while not on_b["low"].inbox["leaderboard"].empty():
+        pushes.append(on_b["low"].next("leaderboard"))
+    assert pushes and all(len(p["entries"]) == 1 for p in pushes)  # never listed, told anyway
+    # only changes, at most one per push: not one event per overtaking finish
+    moved = [(m["rank"], m["score"]) for m in [*seen, got] if m["period"] == "all"]
+    assert len(moved) <= len(pushes), (moved, len(pushes))
+    assert all(a != b for a, b in zip(moved, moved[1:], strict=False)), moved
+    # the leader's rank never changed during the burst: it heard nothing
+    leader_news = []
+    while not on_b["leader"].inbox["my_rank"].empty():
+        leader_news.append(on_b["leader"].next("my_rank"))
+    assert leader_news == [], leader_news
