@@ -9,7 +9,13 @@ from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
 from engine.api.idempotency import idempotent
-from engine.api.schemas import LeaderboardEntrySchema, MyRankSchema, QuerySchema, free_form
+from engine.api.schemas import (
+    LeaderboardEntrySchema,
+    Moment,
+    MyRankSchema,
+    QuerySchema,
+    free_form,
+)
 from engine.boards import standings
 from engine.boards.periods import PERIODS
 from engine.campaigns import cache, lifecycle, public_view
@@ -31,10 +37,10 @@ class GameSchema(Schema):
 
 
 class ScheduleSchema(Schema):
-    """When a campaign runs, and the zone its days and periods follow."""
+    """When a campaign runs, and the zone its days and periods follow (dumps the campaign)."""
 
-    starts_at = fields.String(allow_none=True)
-    ends_at = fields.String(allow_none=True)
+    starts_at = Moment(allow_none=True)
+    ends_at = Moment(allow_none=True)
     timezone = fields.String()
 
 
@@ -49,9 +55,9 @@ class PrizePublicSchema(Schema):
 class ClaimableSchema(Schema):
     """A coupon batch open to claim (领券)."""
 
-    batch_id = fields.Integer()
-    title = fields.String()
-    value_text = fields.String()
+    batch_id = fields.Integer(attribute="batch.id")
+    title = fields.String(attribute="batch.title")
+    value_text = fields.String(attribute="batch.value_text")
     left = fields.Integer()
 
 
@@ -59,7 +65,7 @@ class ViewerSchema(Schema):
     """The player viewing the page."""
 
     id = fields.Integer()
-    nickname = fields.String()
+    nickname = fields.String(attribute="display_name")
 
 
 class AudienceStatusSchema(Schema):
@@ -84,19 +90,20 @@ class ConsentNoticeSchema(Schema):
 class CampaignPublicViewSchema(Schema):
     """A campaign as players see it, with the viewer's chances."""
 
-    slug = fields.String()
-    title = fields.String()
-    status = fields.String()
+    slug = fields.String(attribute="campaign.slug")
+    title = fields.String(attribute="campaign.title")
+    status = fields.String(attribute="campaign.status")
     live = fields.Boolean()
     game = fields.Nested(GameSchema)
-    branding = free_form("the brand's colours, logo and copy, as the marketer set them")
-    rules_text = fields.String()
-    schedule = fields.Nested(ScheduleSchema)
-    prizes = fields.List(fields.Nested(PrizePublicSchema))
+    branding = free_form("the brand's colours, logo and copy, as the marketer set them",
+                         attribute="campaign.branding")
+    rules_text = fields.String(attribute="campaign.rules_text")
+    schedule = fields.Nested(ScheduleSchema, attribute="campaign")
+    prizes = fields.List(fields.Nested(PrizePublicSchema), attribute="rewards.prizes")
     plays_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
     boards = fields.List(fields.String())
-    draws_left = fields.Integer()
-    claimable = fields.List(fields.Nested(ClaimableSchema))
+    draws_left = fields.Integer(attribute="rewards.draws_left")
+    claimable = fields.List(fields.Nested(ClaimableSchema), attribute="rewards.claimable")
     player = fields.Nested(ViewerSchema, allow_none=True, metadata={"description": "me"})
     share_token = fields.String(allow_none=True, metadata={
         "description": "my share token: share links are /c/<slug>?s=<share_token>"})

@@ -80,16 +80,30 @@ def my_coupons(player_ids: list[int]) -> list[HeldCoupon]:
     return [HeldCoupon.of(c, b) for c, b in coupons.coupons_of(player_ids)]
 
 
-def public_rewards(campaign: Campaign, player: Player | None) -> dict:
+@dataclass(frozen=True)
+class Claimable:
+    """A coupon batch open to claim (领券) and how many of its codes are left."""
+
+    batch: CouponBatch
+    left: int
+
+
+@dataclass(frozen=True)
+class PublicRewards:
+    """What the campaign page shows of rewards: prizes, my draws left, batches to claim."""
+
+    prizes: list[Prize]
+    draws_left: int
+    claimable: list[Claimable]
+
+
+def public_rewards(campaign: Campaign, player: Player | None) -> PublicRewards:
     """Return what the campaign page shows of prizes, draws and claimable coupons."""
     prizes = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign.id)
                                 .order_by(Prize.position, Prize.id))
     batches = list(db.session.scalars(select(CouponBatch).where(
         CouponBatch.campaign_id == campaign.id, CouponBatch.claimable.is_(True))))
     counts = coupons.batch_counts([b.id for b in batches])
-    return {
-        "prizes": [{"id": p.id, "name": p.name, "image": p.image} for p in prizes],
-        "draws_left": draws.draws_left(campaign, player.id if player else None),
-        "claimable": [{"batch_id": b.id, "title": b.title, "value_text": b.value_text,
-                       "left": counts[b.id]["available"]} for b in batches],
-    }
+    return PublicRewards(prizes=list(prizes),
+                         draws_left=draws.draws_left(campaign, player.id if player else None),
+                         claimable=[Claimable(b, counts[b.id]["available"]) for b in batches])

@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from engine import referral
 from engine.access import identity, rate_limits
 from engine.access.wechat import login
+from engine.api.campaigns import CampaignPublicViewSchema
 from engine.api.schemas import CouponSchema
 from engine.campaigns import lifecycle, public_view
 from engine.errors import NotFound
@@ -51,8 +52,8 @@ def play_page(slug: str):
                  snapshot=identity.is_snapshot() or None)
     db.session.commit()
     game = get_game_type(campaign.game_type)
-    return render_template("play.html", campaign=campaign, game=game,
-                           view=public_view.public_view(campaign, player),
+    view = CampaignPublicViewSchema().dump(public_view.public_view(campaign, player))
+    return render_template("play.html", campaign=campaign, game=game, view=view,
                            snapshot=player is None, api_base=url_for("pages.index"),
                            **_screens(campaign, game))
 
