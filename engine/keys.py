@@ -22,8 +22,15 @@ def campaign_tag(campaign_id: int) -> str:
     return _campaign(campaign_id)
 
 
-def leaderboard(campaign_id: int, period: str, period_key: str) -> str:
-    """Return the sorted set of one leaderboard bucket.
+def _board(campaign_id: int, kind: str, period: str, period_key: str, game_version: int) -> str:
+    # version 1 keeps the keys boards had before versions existed; a bumped
+    # game_version (rules edited after plays) starts boards of its own
+    version = "" if game_version == 1 else f"v{game_version}:"
+    return f"{_campaign(campaign_id)}:{kind}:{version}{period}:{period_key}"
+
+
+def leaderboard(campaign_id: int, period: str, period_key: str, game_version: int = 1) -> str:
+    """Return the sorted set of one leaderboard bucket of one game version.
 
     Tie rule: members are ``<tiebreak:013d>:<player_id>``; the tiebreak is
     built from the moment the score was reached so that, among equal scores,
@@ -31,16 +38,17 @@ def leaderboard(campaign_id: int, period: str, period_key: str) -> str:
     ``engine.boards.leaderboard.member_for``). The score itself stays an exact
     integer (below 2^53), never composed with a time.
     """
-    return f"{_campaign(campaign_id)}:lb:{period}:{period_key}"
+    return _board(campaign_id, "lb", period, period_key, game_version)
 
 
-def leaderboard_members(campaign_id: int, period: str, period_key: str) -> str:
+def leaderboard_members(campaign_id: int, period: str, period_key: str,
+                        game_version: int = 1) -> str:
     """Return the hash player_id -> member of one leaderboard bucket."""
-    return f"{_campaign(campaign_id)}:lbm:{period}:{period_key}"
+    return _board(campaign_id, "lbm", period, period_key, game_version)
 
 
 def leaderboard_pattern(campaign_id: int) -> str:
-    """Return a SCAN pattern matching every leaderboard key of a campaign."""
+    """Return a SCAN pattern matching every leaderboard key of a campaign (all versions)."""
     return f"{_campaign(campaign_id)}:lb*"
 
 

@@ -24,6 +24,7 @@ class AwardFailureSchema(Schema):
     award_key = fields.String()
     period = fields.String(allow_none=True)
     period_key = fields.String(allow_none=True)
+    game_version = fields.Integer(metadata={"description": "a rank prize's board version"})
     reason = fields.String(metadata={
         "description": "coupons_exhausted | coupon_limit_reached | coupon_not_available"})
     message = fields.String()

@@ -17,6 +17,9 @@ blp = Blueprint("admin_standings", __name__, url_prefix="/api/v1/admin",
 class CloseSchema(Schema):
     """A frozen or closed leaderboard period."""
 
+    game_version = fields.Integer(metadata={
+        "description": "the game rules' version whose boards closed (editing the rules "
+                       "after plays starts new boards)"})
     period = fields.String()
     period_key = fields.String()
     status = fields.String(metadata={"description": "frozen | closed (prizes awarded)"})
@@ -31,6 +34,9 @@ class ClosesSchema(Schema):
 
 class StandingsQuerySchema(QuerySchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    game_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+                                  metadata={"description": "an earlier version's final "
+                                                           "standings; default: the current"})
 
 
 class StandingPlayerSchema(Schema):
@@ -75,4 +81,4 @@ class StandingsView(MethodView):
     def get(self, args, campaign_id, period, period_key):
         """Show a closed period's final ranks, scores and players (404 if not closed)."""
         return period_close.final_standings(owned_campaign(campaign_id), period, period_key,
-                                            args["limit"])
+                                            args["limit"], args["game_version"])

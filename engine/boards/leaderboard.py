@@ -61,14 +61,18 @@ class Board:
     period: str
     period_key: str
     ascending: bool = False
+    # the campaign's game rules version: a bump (rules edited after plays) starts new boards
+    game_version: int = 1
 
     @property
     def key(self) -> str:
-        return keys.leaderboard(self.campaign_id, self.period, self.period_key)
+        return keys.leaderboard(self.campaign_id, self.period, self.period_key,
+                                self.game_version)
 
     @property
     def members_key(self) -> str:
-        return keys.leaderboard_members(self.campaign_id, self.period, self.period_key)
+        return keys.leaderboard_members(self.campaign_id, self.period, self.period_key,
+                                        self.game_version)
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,9 @@ class Entry:
 
 
 def board_for(campaign_id: int, period: str, moment: datetime, tz: str,
-              ascending: bool = False) -> Board:
-    """Return the board of ``period`` that is current at ``moment``."""
-    return Board(campaign_id, period, period_key(period, moment, tz), ascending)
+              ascending: bool = False, game_version: int = 1) -> Board:
+    """Return the board of ``period`` (of one game version) that is current at ``moment``."""
+    return Board(campaign_id, period, period_key(period, moment, tz), ascending, game_version)
 
 
 def member_for(board: Board, player_id: int, reached_ms: int) -> str:

@@ -39,18 +39,19 @@ def reconcile(since: datetime) -> int:
     A score counts as moved when it was missing from a board (or beat what
     the board held for its player): exactly the scores a lost update left off.
     """
-    query = (select(Score.campaign_id, Score.player_id, Score.score, Score.created_at)
+    query = (select(Score.campaign_id, Score.player_id, Score.score, Score.created_at,
+                    Score.game_version)
              .where(Score.created_at >= since).order_by(Score.campaign_id, Score.id)
              .execution_options(yield_per=_BATCH))
     moved, campaigns = 0, {}
-    for campaign_id, player_id, score, created_at in db.session.execute(query).all():
+    for campaign_id, player_id, score, created_at, version in db.session.execute(query).all():
         campaign = campaigns.get(campaign_id) or campaigns.setdefault(
             campaign_id, db.session.get(Campaign, campaign_id))
         ascending = standings.is_ascending(campaign)
         pipe = redis_store.campaign_pipeline(campaign_id)
         for period in PERIODS:
             board = leaderboard.board_for(campaign_id, period, created_at, campaign.timezone,
-                                          ascending)
+                                          ascending, version)
             leaderboard.rank_member(board, player_id, score, to_ms(created_at), pipe=pipe)
         changed = [leaderboard.parse_ranked(raw).changed for raw in pipe.execute()]
         if any(changed):

@@ -32,18 +32,30 @@ def is_ascending(campaign: Campaign) -> bool:
     return get_game_type(campaign.game_type).lower_is_better(campaign.game_params or {})
 
 
-def boards_at(campaign: Campaign, moment: datetime) -> dict[str, Board]:
-    """Return the current board of every period at ``moment``."""
+def version_of(campaign: Campaign, game_version: int | None = None) -> int:
+    """Return ``game_version``, or the campaign's current one when None."""
+    return game_version if game_version is not None else (campaign.game_version or 1)
+
+
+def boards_at(campaign: Campaign, moment: datetime,
+              game_version: int | None = None) -> dict[str, Board]:
+    """Return the current board of every period at ``moment`` (of the current rules'
+    version unless ``game_version`` names an older one)."""
     ascending = is_ascending(campaign)
+    version = version_of(campaign, game_version)
     return {period: leaderboard.board_for(campaign.id, period, moment, campaign.timezone,
-                                          ascending)
+                                          ascending, version)
             for period in PERIODS}
 
 
-def submit_score(campaign: Campaign, player_id: int, score: int,
-                 reached_at: datetime) -> dict[str, leaderboard.Ranked]:
-    """Put a score on every period's board in one round trip; return each outcome."""
-    boards = boards_at(campaign, reached_at)
+def submit_score(campaign: Campaign, player_id: int, score: int, reached_at: datetime,
+                 game_version: int | None = None) -> dict[str, leaderboard.Ranked]:
+    """Put a score on every period's board of its game version in one round trip.
+
+    ``game_version`` is the version the play was opened with (a session opened
+    before a bump is scored by, and ranked on, the old rules' boards).
+    """
+    boards = boards_at(campaign, reached_at, game_version)
     reached_ms = to_ms(reached_at)
     pipe = redis_store.campaign_pipeline(campaign.id)
     for board in boards.values():
@@ -105,20 +117,21 @@ def clear_standings(campaign_id: int) -> int:
 
 def rebuild_standings(campaign: Campaign,
                       progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild every board of ``campaign`` from its scores; return scores read."""
+    """Rebuild every board of ``campaign`` (every game version's) from its scores;
+    return scores read."""
     clear_standings(campaign.id)
     ascending = is_ascending(campaign)
     total = db.session.scalar(select(db.func.count()).where(Score.campaign_id == campaign.id))
-    query = (select(Score.player_id, Score.score, Score.created_at)
+    query = (select(Score.player_id, Score.score, Score.created_at, Score.game_version)
              .where(Score.campaign_id == campaign.id)
              .order_by(Score.created_at, Score.id)
              .execution_options(yield_per=_BATCH))
     done = 0
     pipe = redis_store.campaign_pipeline(campaign.id)
-    for player_id, score, created_at in db.session.execute(query):
+    for player_id, score, created_at, version in db.session.execute(query):
         for period in PERIODS:
             board = leaderboard.board_for(campaign.id, period, created_at, campaign.timezone,
-                                          ascending)
+                                          ascending, version)
             leaderboard.rank_member(board, player_id, score, to_ms(created_at), pipe=pipe)
         done += 1
         if done % _BATCH == 0:

@@ -37,6 +37,8 @@ class PlaySession(db.Model):
     # the game params the session was opened with: replayed with these, even if
     # the marketer edits the campaign while it is being played
     game_params: Mapped[dict | None] = mapped_column(JSON)
+    # the campaign's game_version then: the score goes on that version's boards
+    game_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     status: Mapped[str] = mapped_column(String(16), default="open")
     day_key: Mapped[str] = mapped_column(String(10))
     play_no: Mapped[int] = mapped_column(Integer)
@@ -62,6 +64,8 @@ class Score(db.Model):
     player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
     session_id: Mapped[str] = mapped_column(ForeignKey("play_sessions.id"), unique=True)
     score: Mapped[int] = mapped_column(BigInteger)
+    # the game rules' version the play was scored by: each version has boards of its own
+    game_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     moves: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
     # the coupons this finish won, as its answer showed them (a retried finish shows them again)

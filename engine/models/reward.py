@@ -206,6 +206,8 @@ class AwardFailure(db.Model):
     past_limit: Mapped[bool] = mapped_column(Boolean, default=False)
     period: Mapped[str | None] = mapped_column(String(8))
     period_key: Mapped[str | None] = mapped_column(String(16))
+    # a rank prize's board version (period closes are per game version)
+    game_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # the domain error's code: coupons_exhausted, coupon_limit_reached, coupon_not_available
     reason: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(String(200))

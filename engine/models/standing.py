@@ -20,10 +20,12 @@ class PeriodClose(db.Model):
     """
 
     __tablename__ = "period_closes"
-    __table_args__ = (UniqueConstraint("campaign_id", "period", "period_key"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "game_version", "period", "period_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # the game rules' version whose boards this closes (a version bump starts new boards)
+    game_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     period: Mapped[str] = mapped_column(String(8))
     period_key: Mapped[str] = mapped_column(String(16))
     # frozen -> standings written; closed -> every rank prize issued; incomplete -> some

@@ -72,7 +72,8 @@ def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type
         return result
     if score is None:  # the first finish is still committing: the client retries
         raise AlreadyFinished("成绩正在保存，请稍候", code="finish_pending", retry_after=1)
-    ranked = standings.submit_score(campaign, play.player_id, score.score, score.created_at)
+    ranked = standings.submit_score(campaign, play.player_id, score.score, score.created_at,
+                                    score.game_version)
     live.score_changed(campaign, play.player_id, ranked)
     result = result_type(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
                          period_ranks={p: r.rank for p, r in ranked.items()},

@@ -93,6 +93,7 @@ def start_session(campaign: Campaign, player: Player) -> PlaySession:
             time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
         values = {"id": uuid.uuid4().hex, "campaign_id": campaign.id, "player_id": player.id,
                   "seed": secrets.randbits(32), "game_params": campaign.game_params,
+                  "game_version": campaign.game_version or 1,
                   "status": "open", "day_key": day, "created_at": now, "expires_at": now + ttl}
         try:
             play_no = _insert_numbered(campaign, values)
@@ -239,7 +240,7 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
                                      rules=found.rules_for("score"))
     db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
                          score=score.score, moves=score.moves, duration_ms=score.duration_ms,
-                         rewards=rewards, created_at=now,
+                         game_version=play.game_version or 1, rewards=rewards, created_at=now,
                          # what the play told rides in the score's own INSERT: no round trip
                          metrics=get_game_type(campaign.game_type).session_metrics(score),
                          move_log=move_log.compress_body(body)))
@@ -251,7 +252,8 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
         referral.verified_play(campaign, play.player_id, "play")
     db.session.expunge(play)  # read after the commit without loading it again
     db.session.commit()
-    ranked = standings.submit_score(campaign, play.player_id, score.score, now)
+    ranked = standings.submit_score(campaign, play.player_id, score.score, now,
+                                    play.game_version or 1)
     live.score_changed(campaign, play.player_id, ranked)
     result = FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
                           period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)

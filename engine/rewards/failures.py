@@ -37,6 +37,7 @@ class Award:
     past_limit: bool = False
     period: str | None = None
     period_key: str | None = None
+    game_version: int = 1  # a rank prize's board version
 
 
 def issue(award: Award) -> Coupon:
@@ -61,7 +62,8 @@ def record(award: Award, error: DomainError) -> AwardFailure:
             brand_id=award.campaign.brand_id, campaign_id=award.campaign.id,
             rule_id=award.rule_id, player_id=award.player_id, batch_id=award.batch.id,
             source=award.source, award_key=award.award_key, past_limit=award.past_limit,
-            period=award.period, period_key=award.period_key, attempts=0, status="open",
+            period=award.period, period_key=award.period_key,
+            game_version=award.game_version, attempts=0, status="open",
             created_at=now)
         db.session.add(row)
     row.reason, row.message = error.code, error.message[:200]
@@ -91,12 +93,12 @@ def failures_of(campaign: Campaign, status: str | None = None) -> list[AwardFail
     return list(db.session.scalars(query.order_by(AwardFailure.id.desc())))
 
 
-def open_count(campaign_id: int, period: str, period_key: str) -> int:
-    """Return how many rank prizes of one period are still not issued."""
+def open_count(campaign_id: int, period: str, period_key: str, game_version: int = 1) -> int:
+    """Return how many rank prizes of one period (of one game version) are still not issued."""
     return db.session.scalar(select(func.count()).select_from(AwardFailure).where(
         AwardFailure.campaign_id == campaign_id, AwardFailure.source == "rank",
         AwardFailure.period == period, AwardFailure.period_key == period_key,
-        AwardFailure.status == "open")) or 0
+        AwardFailure.game_version == game_version, AwardFailure.status == "open")) or 0
 
 
 def _settle_close(row: AwardFailure) -> None:
@@ -105,12 +107,12 @@ def _settle_close(row: AwardFailure) -> None:
         return
     close = db.session.scalar(select(PeriodClose).where(
         PeriodClose.campaign_id == row.campaign_id, PeriodClose.period == row.period,
-        PeriodClose.period_key == row.period_key))
+        PeriodClose.period_key == row.period_key, PeriodClose.game_version == row.game_version))
     if close is None:
         return
     close.awarded += 1
     if close.status == "incomplete" and not open_count(row.campaign_id, row.period,
-                                                       row.period_key):
+                                                       row.period_key, row.game_version):
         close.status, close.closed_at = "closed", utcnow()
 
 
@@ -124,7 +126,7 @@ def retry(campaign: Campaign, failure_id: int) -> AwardFailure:
     award = Award(campaign=campaign, batch=db.session.get(CouponBatch, row.batch_id),
                   player_id=row.player_id, source=row.source, award_key=row.award_key,
                   rule_id=row.rule_id, past_limit=row.past_limit, period=row.period,
-                  period_key=row.period_key)
+                  period_key=row.period_key, game_version=row.game_version)
     try:
         coupon = issue(award)
     except DomainError as exc:
