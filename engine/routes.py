@@ -40,10 +40,18 @@ from tags import consent_api as tags_consent_api
 from tags import crm_api as tags_crm_api
 from tags import jobs as tags_jobs
 from tags.cli import register_tags_cli
+from tags.console import bp as tags_console_bp
 from tags.crm import api as crm_admin_api
 from tags.crm import jobs as crm_jobs
 from tags.crm import players_api as crm_players_api
 from tags.crm.cli import register_crm_sync_cli
+from tags.crm.console import bp as crm_console_bp
+
+# the tags/ and CRM console pages live with their services (the engine never imports
+# tags/): nested in the console's blueprint, the console's sign-in, CSRF check and
+# error pages apply to them. Nested once, at import: an app is built from it many times.
+console_bp.register_blueprint(tags_console_bp)
+console_bp.register_blueprint(crm_console_bp)
 
 
 def register(app: Flask) -> None:

@@ -12,15 +12,17 @@ No SQL runs on the event's path, only two or three Redis commands.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from engine import jobs as engine_jobs
 from engine import keys
 from engine.events import Recorded
 from engine.extensions import db, redis_store
-from engine.models import Campaign, Referral, Score
+from engine.models import Campaign, Referral, Score, TagChange
 from engine.referral.tokens import sharer_from_token
 from tags import evaluation
 
@@ -62,6 +64,32 @@ def schedule_full(brand_id: int) -> None:
     """Enqueue a full evaluation of the brand unless one is already waiting."""
     if redis_store.r.set(keys.tags_scheduled(brand_id, "full"), 1, nx=True, ex=_FLAG_TTL_S):
         engine_jobs.queue().enqueue(evaluate_job, brand_id)
+
+
+@dataclass(frozen=True)
+class EvaluationStatus:
+    """Where a brand's tag evaluation stands: what waits, and when a tag last changed."""
+
+    full_queued: bool
+    incremental_queued: bool
+    waiting_markers: int
+    last_change_at: datetime | None
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.full_queued or self.incremental_queued or self.waiting_markers)
+
+
+def evaluation_status(brand_id: int) -> EvaluationStatus:
+    """Return whether evaluations of the brand are waiting, and its last tag change."""
+    pipe = redis_store.r.pipeline(transaction=False)
+    pipe.exists(keys.tags_scheduled(brand_id, "full"))
+    pipe.exists(keys.tags_scheduled(brand_id, "incremental"))
+    pipe.scard(keys.tags_dirty(brand_id))
+    full, incremental, markers = pipe.execute()
+    last = db.session.scalar(select(func.max(TagChange.created_at))
+                             .where(TagChange.brand_id == brand_id))
+    return EvaluationStatus(bool(full), bool(incremental), int(markers), last)
 
 
 def evaluate_job(brand_id: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.clock import utcnow
 from engine.errors import Conflict, NotFound
@@ -20,6 +20,19 @@ def log_of(endpoint: CrmEndpoint, limit: int = 50, status: str | None = None,
     if before:
         query = query.where(Delivery.id < before)
     return list(db.session.scalars(query.order_by(Delivery.id.desc()).limit(limit)))
+
+
+def status_counts(endpoints: list[CrmEndpoint]) -> dict[int, dict[str, int]]:
+    """Return how many deliveries of each endpoint are in each state."""
+    counts: dict[int, dict[str, int]] = {e.id: {} for e in endpoints}
+    if counts:
+        rows = db.session.execute(
+            select(Delivery.endpoint_id, Delivery.status, func.count())
+            .where(Delivery.endpoint_id.in_(counts)).group_by(Delivery.endpoint_id,
+                                                              Delivery.status))
+        for endpoint_id, status, n in rows:
+            counts[endpoint_id][status] = n
+    return counts
 
 
 def retry_dead(endpoint: CrmEndpoint, delivery_id: int) -> Delivery:

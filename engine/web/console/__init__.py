@@ -10,11 +10,15 @@ when the browser prefers it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.access import auth, signin
 from engine.api.errors import handle_domain_error, status_of
+from engine.clock import as_utc
 from engine.errors import DomainError
 from engine.extensions import db
 from engine.models import Marketer
@@ -30,6 +34,7 @@ BODY_LIMITS = {"console.save_game": "UPLOAD_FORM_MAX_BYTES",
                "console.create_batch": "CODES_FORM_MAX_BYTES",
                "console.import_codes": "CODES_FORM_MAX_BYTES"}
 FORM_MAX_BYTES = 256 * 1024
+DEFAULT_TZ = "Asia/Shanghai"  # brand-wide pages show times here (campaign pages: its own zone)
 
 
 @bp.before_request
@@ -71,6 +76,16 @@ def console_globals() -> dict:
             **names.names()}
 
 
+@bp.app_template_filter("local_time")
+def local_time(moment, tz: str = DEFAULT_TZ) -> str:
+    """Show a stored (UTC) moment, or its ISO 8601 text, in ``tz`` to the minute; blank for None."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return as_utc(moment).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
 def _may_write(brand_id: int) -> bool:
     return bool(g.get("roles")) and auth.may_write(brand_id)
 
@@ -81,5 +96,8 @@ from engine.web.console import (  # noqa: E402,F401  (routes)
     dashboard,
     editor,
     preview,
+    referral,
     rewards,
+    risk,
+    wechat,
 )

@@ -32,11 +32,38 @@ CODE_SOURCES = {"generated": _l("generated"), "imported": _l("imported"),
                 "mixed": _l("generated and imported")}
 
 
+# why an earned reward was not issued (engine.rewards.failures), and what to do about it
+FAILURE_REASONS = {
+    "coupons_exhausted": _l("Out of coupons: add codes to the batch, then retry"),
+    "coupon_limit_reached": _l("The player already holds as many as the batch allows"),
+    "coupon_not_available": _l("The batch is not valid now: check its dates, then retry"),
+    "already_resolved": _l("Already issued"),
+}
+AWARD_SOURCES = {"score": _l("Score reached"), "rank": _l("Rank prize"),
+                 "goal_reached": _l("Goal reached")}
+
+
+# referral reward kinds (engine.referral.rewards.REWARD_KINDS); a new kind shows its key
+REWARD_KINDS = {"coupon": _l("A coupon"), "draws": _l("Lottery draws"),
+                "plays": _l("Extra plays"), "extra_plays": _l("Extra plays")}
+FLAG_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
+FLAG_KINDS = {"referral_burst_address": _l("Many referrals from one address"),
+              "referral_sharer_burst": _l("A burst of referrals for one sharer")}
+FLAG_ACTIONS = {"approve": _l("approve"), "reject": _l("reject")}
+ENDPOINT_KINDS = {"webhook": _l("Webhook"), "wecom": _l("WeCom (企业微信)")}
+DELIVERY_STATES = {"pending": _l("Pending"), "delivered": _l("Delivered"),
+                   "dead": _l("Dead letters")}
+
+
 def names() -> dict:
     """Return the name tables every console template uses."""
     return {"role_names": ROLE_NAMES, "status_names": STATUS_NAMES, "game_names": GAME_NAMES,
             "game_blurbs": GAME_BLURBS, "period_names": PERIOD_NAMES,
-            "code_sources": CODE_SOURCES}
+            "code_sources": CODE_SOURCES, "failure_reasons": FAILURE_REASONS,
+            "award_sources": AWARD_SOURCES, "reward_kinds": REWARD_KINDS,
+            "flag_statuses": FLAG_STATUSES, "flag_kinds": FLAG_KINDS,
+            "flag_actions": FLAG_ACTIONS, "endpoint_kinds": ENDPOINT_KINDS,
+            "delivery_states": DELIVERY_STATES}
 
 
 # the game parameters' labels and hints, by field name, for the generated form
