@@ -80,6 +80,8 @@ def test_referral_rewards_need_the_risk_acknowledged_and_record_who(app, brand):
     wrong = post(console, url, {**form, "level2_kind": "coupon",
                                 "level2_batch_id": str(other.id)})
     assert wrong.status_code == 422 and "优惠券批次不属于本活动" in wrong.get_data(as_text=True)
+    lone = post(console, url, {**form, "level1_kind": "", "level2_kind": "draws"})
+    assert lone.status_code == 422 and "请先设置一级奖励" in lone.get_data(as_text=True)
     bad = post(console, url, {**form, "level1_amount": "99"})
     assert bad.status_code == 422 and 'data-field="level1_amount"' in bad.get_data(as_text=True)
 

@@ -8,6 +8,7 @@ saved by the same service (``engine.referral.rewards``); nothing is decided here
 from __future__ import annotations
 
 from flask import g, render_template, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from engine.access import auth
@@ -86,6 +87,9 @@ def save_referral(campaign_id: int):
     body = body_of(request.form)
     shown = {**rewards.referral_config(campaign), **body}
     try:
+        if _spec(request.form, "level2") and not _spec(request.form, "level1"):
+            # levels are positional: a lone second level would silently become the first
+            raise ValidationError({"levels": {1: {"kind": [_("Set level 1 first.")]}}})
         saved = rewards.set_referral_config(
             campaign, rewards.ReferralConfigSchema().load(body), g.marketer.email)
     except ValidationError as exc:
