@@ -37,7 +37,7 @@ from engine import keys, referral
 from engine.boards import live, standings
 from engine.events import record_event
 from engine.extensions import db, redis_store
-from engine.models import Campaign, HeldScore, RiskFlag, Score
+from engine.models import Campaign, HeldScore, PlaySession, RiskFlag, Score
 from engine.rewards import awards, draws
 from engine.risk import flags
 
@@ -68,7 +68,8 @@ def compute_limit(campaign: Campaign) -> dict:
     """Read the campaign's latest finished scores and return its threshold (None: too few)."""
     cfg = flags.risk_config(campaign)
     found = np.asarray(db.session.scalars(
-        select(Score.score).where(Score.campaign_id == campaign.id)
+        select(Score.score).where(Score.campaign_id == campaign.id,
+                                  Score.game_version == (campaign.game_version or 1))
         .order_by(Score.id.desc()).limit(SAMPLE)).all(), dtype=np.float64)
     ascending = standings.is_ascending(campaign)
     figures = {"limit": None, "sample": int(found.size), "ascending": ascending,
@@ -148,23 +149,28 @@ def release(flag: RiskFlag, approved: bool, after: list[Callable[[], None]]) -> 
             continue
         held.status = "approved"
         campaign = db.session.get(Campaign, held.campaign_id)
+        # the boards of the rules the play was opened with (a bump may have come since)
+        version = db.session.scalar(select(PlaySession.game_version).where(
+            PlaySession.id == held.session_id)) or 1
         won = awards.award_for_score(campaign, held.player_id, held.score,
                                      standings.is_ascending(campaign))
         db.session.add(Score(campaign_id=held.campaign_id, player_id=held.player_id,
                              session_id=held.session_id, score=held.score, moves=held.moves,
                              duration_ms=held.duration_ms, rewards=won, metrics=held.metrics,
-                             move_log=held.move_log, created_at=held.created_at))
+                             move_log=held.move_log, game_version=version,
+                             created_at=held.created_at))
         draws.credit_for_play(campaign, held.player_id, held.session_id)
         referral.verified_play(campaign, held.player_id, "play")
         record_event("held_score_approved", brand_id=campaign.brand_id, campaign_id=campaign.id,
                      player_id=held.player_id, session_id=held.session_id, score=held.score)
-        after.append(_board_write(campaign, held.player_id, held.score, held.created_at))
+        after.append(_board_write(campaign, held.player_id, held.score, held.created_at,
+                                  version))
 
 
-def _board_write(campaign: Campaign, player_id: int, score: int,
-                 reached_at: datetime) -> Callable[[], None]:
+def _board_write(campaign: Campaign, player_id: int, score: int, reached_at: datetime,
+                 game_version: int) -> Callable[[], None]:
     def write() -> None:
-        ranked = standings.submit_score(campaign, player_id, score, reached_at)
+        ranked = standings.submit_score(campaign, player_id, score, reached_at, game_version)
         live.score_changed(campaign, player_id, ranked)
     return write
 

@@ -142,3 +142,20 @@ def test_periods_close_per_version_and_old_standings_stay_readable(app, client):
     assert client.get(f"{base}/all/all?game_version=0", headers=auth).status_code == 422
     assert db.session.scalar(select(PeriodClose).where(PeriodClose.game_version == 1,
                                                        PeriodClose.period == "all")).awarded == 0
+
+
+def test_a_held_score_approved_after_a_bump_joins_the_boards_it_was_played_for(app, client):
+    from engine.risk import review
+    from tests.engine.test_risk_scores import _cheat_campaign, _flags, _play
+
+    campaign = _cheat_campaign()
+    _, _, _, score = _play(client, campaign)  # held for review under version 1
+    bump(campaign, {**FAST, "spawn_high_pct": 30})
+    (flag,) = _flags()
+    review.review(campaign.brand_id, flag.id, "approve", "reviewer@example.com", "录像正常")
+    stored = db.session.scalar(select(Score).where(Score.score == score))
+    assert stored.game_version == 1
+    now = utcnow()
+    assert leaderboard.top(standings.boards_at(campaign, now, game_version=1)["all"], 1)[0] \
+        .score == score
+    assert leaderboard.top(standings.boards_at(campaign, now)["all"], 1) == []

@@ -48,7 +48,8 @@ REWARD_KINDS = {"coupon": _l("A coupon"), "draws": _l("Lottery draws"),
                 "plays": _l("Extra plays"), "extra_plays": _l("Extra plays")}
 FLAG_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 FLAG_KINDS = {"referral_burst_address": _l("Many referrals from one address"),
-              "referral_sharer_burst": _l("A burst of referrals for one sharer")}
+              "referral_sharer_burst": _l("A burst of referrals for one sharer"),
+              "score_outlier": _l("A score far beyond the others")}
 FLAG_ACTIONS = {"approve": _l("approve"), "reject": _l("reject")}
 ENDPOINT_KINDS = {"webhook": _l("Webhook"), "wecom": _l("WeCom (企业微信)")}
 DELIVERY_STATES = {"pending": _l("Pending"), "delivered": _l("Delivered"),
