@@ -60,6 +60,7 @@ def test_referral_rewards_need_the_risk_acknowledged_and_record_who(app, brand):
     url = f"/admin/campaigns/{campaign.id}/referral"
     page = console.get(url).get_data(as_text=True)
     assert 'id="risk-notice"' in page and "传销" in page and "新人奖励" in page
+    assert f'<option value="{batch.id}" >新人券' in page  # the campaign's batches to pick
     form = {"welcome_kind": "coupon", "welcome_batch_id": str(batch.id), "welcome_amount": "1",
             "level1_kind": "draws", "level1_amount": "2", "sharer_rewards_enabled": "1",
             "per_sharer_per_day": "5", "per_sharer_per_campaign": "50"}
