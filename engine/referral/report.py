@@ -66,16 +66,23 @@ def _in_range(query, column, start, end):
     return query
 
 
+def _rows(query) -> list[tuple]:
+    """Return the rows of a Core query (fetched at once), without the ORM's row loading."""
+    return db.session.connection().execute(query).all()
+
+
 def _events(campaign: Campaign, start, end) -> list[tuple]:
-    query = select(Event.kind, Event.player_id, Event.created_at).where(
-        Event.campaign_id == campaign.id, Event.kind.in_(KINDS))
-    return db.session.execute(_in_range(query, Event.created_at, start, end)).all()
+    events = Event.__table__.c
+    query = select(events.kind, events.player_id, events.created_at).where(
+        events.campaign_id == campaign.id, events.kind.in_(KINDS))
+    return _rows(_in_range(query, events.created_at, start, end))
 
 
 def _referrals(campaign: Campaign, start, end) -> list[tuple]:
-    query = select(Referral.player_id, Referral.referrer_id, Referral.created_at,
-                   Referral.verified_at).where(Referral.campaign_id == campaign.id)
-    return db.session.execute(_in_range(query, Referral.created_at, start, end)).all()
+    refs = Referral.__table__.c
+    query = select(refs.player_id, refs.referrer_id, refs.created_at,
+                   refs.verified_at).where(refs.campaign_id == campaign.id)
+    return _rows(_in_range(query, refs.created_at, start, end))
 
 
 def _forest(events: list[tuple], refs: list[tuple]):
