@@ -228,10 +228,13 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
         _reject(play, campaign, "expired", "expired", "session expired", digest)
         raise SessionExpired()
     score = _replay(play, campaign, moves, client_score, elapsed_ms, digest)
+    # one Redis GET, before the close: no Redis round trip while the transaction holds a
+    # write (on SQLite under gevent, another finish would wait for that lock blocking the
+    # whole worker, the GET's greenlet included: "database is locked" after 5 s)
+    found_outlier = risk_scores.outlier(campaign, score.score)
     if not _close(play, "finished", score=score.score, finish_digest=digest):
         db.session.rollback()  # a concurrent finish closed it: answer as a retry
         return answers.answer_again(campaign, play, digest, FinishResult, canonical)
-    found_outlier = risk_scores.outlier(campaign, score.score)  # one Redis GET
     if found_outlier is not None:
         return _hold(play, campaign, score, body, now, found_outlier)
     # rewards share the score's transaction: both land, or neither does
