@@ -55,7 +55,8 @@
     container.appendChild(canvas);
     return {
       canvas: canvas,
-      ctx: canvas.getContext('2d'),
+      // opaque: every game paints its whole canvas, so the compositor need not blend it
+      ctx: canvas.getContext('2d', { alpha: false }),
       fit: function (w, h) {
         var dpr = Math.min(3, window.devicePixelRatio || 1);
         canvas.style.width = w + 'px';

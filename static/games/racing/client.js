@@ -43,8 +43,10 @@
   /* Draw the road, its scrolling lane markings (or the brand's track image). */
   function drawRoad(ctx, geo, lanes, pos, img, builtIn) {
     var top = HEADER, hgt = geo.h - HEADER, shift = (pos * geo.scale) % hgt;
-    ctx.fillStyle = ROAD;
-    ctx.fillRect(geo.x0, top, geo.trackW, hgt);
+    if (!img) {  // the image covers the whole track: no fill under it
+      ctx.fillStyle = ROAD;
+      ctx.fillRect(geo.x0, top, geo.trackW, hgt);
+    }
     if (img) {
       ctx.save();
       ctx.beginPath();
@@ -175,8 +177,9 @@
       shownLane = shownLane === null ? state.lane : shownLane + (state.lane - shownLane) * 0.35;
       var dx = crashAt === null ? 0 : kit.shake((t - crashAt) / CRASH_MS, 9);
       ctx.setTransform(dpr, 0, 0, dpr, dx * dpr, 0);
-      ctx.fillStyle = BG;
-      ctx.fillRect(-10, 0, geo.w + 20, geo.h);
+      ctx.fillStyle = BG;  // the verges only: the road and the header cover the rest
+      ctx.fillRect(-10, HEADER, geo.x0 + 10, geo.h - HEADER);
+      ctx.fillRect(geo.x0 + geo.trackW, HEADER, geo.w - geo.x0 - geo.trackW + 10, geo.h - HEADER);
       drawRoad(ctx, geo, params.lanes, pos, img.track, img.builtInTrack);
       drawRows(ctx, geo, track, pos, taken, img);
       var blink = state.ticks < state.invulnerable_until && Math.floor(state.ticks / 3) % 2;

@@ -142,13 +142,28 @@
       ctx.restore();
     }
 
-    function draw(state, anim, flash, t) {
-      if (!geo) return;
+    /* The background and the empty grid never move: draw them once per size, off screen. */
+    var layer = null;
+    function staticLayer() {
+      if (layer && layer.width === surface.canvas.width && layer.height === surface.canvas.height) return layer;
+      layer = document.createElement('canvas');
+      layer.width = surface.canvas.width; layer.height = surface.canvas.height;
+      var onScreen = ctx;
+      ctx = layer.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.fillStyle = BG;
       ctx.fillRect(0, 0, geo.w, geo.h);
-      drawHeader(state);
       drawGrid();
+      ctx = onScreen;
+      return layer;
+    }
+
+    function draw(state, anim, flash, t) {
+      if (!geo) return;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(staticLayer(), 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawHeader(state);
       drawTiles(state, anim, anim ? t - anim.at : Infinity);
       if (flash) drawFlash(flash, t - flash.at);
       if (state.over && !anim) {
@@ -160,7 +175,9 @@
     return {
       canvas: surface.canvas,
       cellPx: function () { return geo ? geo.cell : 60; },
-      resize: function () { geo = layout(container, rows, cols); dpr = surface.fit(geo.w, geo.h); redraw(); },
+      resize: function () {
+        geo = layout(container, rows, cols); dpr = surface.fit(geo.w, geo.h); layer = null; redraw();
+      },
       draw: draw,
       onLoad: function (fn) { redraw = fn; },
       remove: surface.remove
