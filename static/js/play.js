@@ -193,6 +193,9 @@
     $('result-score').textContent = res ? res.score : '-';
     $('result-best').textContent = res && res.best !== null ? res.best : '-';
     $('result-rank').textContent = res && res.rank ? '第 ' + res.rank + ' 名' : '-';
+    // a score held for review has no best or rank yet: say so instead of showing "-"
+    var review = !!(res && res.under_review);
+    $('result-meta').hidden = review; $('result-review').hidden = !review;
     var list = $('result-rewards'), won = (res && res.rewards) || [];
     list.textContent = '';
     won.forEach(function (r) { list.appendChild(rewardItem(r)); });

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from engine.campaigns.demo import seed_demo
 from engine.extensions import db
-from engine.models import Score
+from engine.models import Campaign, HeldScore, Score
+from tests.engine.test_risk_scores import _past_scores
 
 # this cycle ends a default 4x4 game fastest (about 120 presses, rarely over 260)
 KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight")
@@ -51,8 +52,38 @@ def test_a_finished_game_shows_the_server_score_and_reaches_another_phone_live(
     assert score > 0
     expect(player.locator("#result-score")).to_have_text(str(score))
     expect(player.locator("#result-rank")).to_contain_text("1")
+    expect(player.locator("#result-review")).to_be_hidden()
 
     entry = board.locator(f'li[data-player-id="{player_id}"]')
     expect(entry.locator(".score")).to_have_text(str(score), timeout=WAIT_MS)
     expect(entry.locator(".rank")).to_have_text("1")
     assert watcher.evaluate("window.__sameDocument === true")  # pushed, not reloaded
+
+
+@pytest.mark.browser
+def test_a_score_held_for_review_says_so_instead_of_best_and_rank(app, live_server, phone):
+    seed_demo()
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "demo-synthesis"))
+    campaign.risk_config = {"score_min_sample": 20, "score_outlier_k": 3}
+    db.session.commit()
+    _past_scores(campaign, [0] * 20)  # median 0, MAD 0: any score above 3 is held
+
+    player = phone()
+    player.goto(f"{live_server.url}/c/demo-synthesis")
+    expect(player.locator("#start")).to_be_enabled()
+    player.locator("#start").click()
+    expect(player.locator("#game canvas")).to_be_visible()
+    result = player.locator("#result")
+    for press in range(MAX_PRESSES):
+        if result.is_visible():
+            break
+        player.keyboard.press(KEYS[press % len(KEYS)])
+        player.wait_for_timeout(PRESS_GAP_MS)
+    expect(result).to_be_visible(timeout=WAIT_MS)
+
+    held = db.session.scalars(select(HeldScore)).all()
+    db.session.rollback()
+    assert len(held) == 1 and held[0].score > 3
+    expect(player.locator("#result-score")).to_have_text(str(held[0].score))
+    expect(player.locator("#result-review")).to_have_text("成绩审核中，审核通过后计入排行榜")
+    expect(player.locator("#result-meta")).to_be_hidden()  # no "-" for best and rank

@@ -42,7 +42,9 @@ def test_a_device_claiming_for_many_players_is_held_then_reviewed(app, client):
     holder = claims[2][0]
     assert [c["status"] for c in holder.get("/api/v1/me/coupons").get_json()["coupons"]] == [
         "held"]
-    assert "审核中" in holder.get("/me/coupons").get_data(as_text=True)  # 我的券
+    wallet = holder.get("/me/coupons").get_data(as_text=True)  # 我的券
+    assert "审核中" in wallet and "审核通过后" in wallet
+    assert claims[2][1]["code"] not in wallet and "券码二维码" not in wallet  # no code, no QR
     pos = api_key(campaign.brand)
     redeem = client.post("/api/v1/crm/coupons/redeem", json={"code": claims[2][1]["code"]},
                          headers=pos)
