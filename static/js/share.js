@@ -14,13 +14,15 @@
   var sheet = document.getElementById('share-sheet');
   var inWeChat = /MicroMessenger/i.test(navigator.userAgent);
   var branding = data.branding || {};
+  // content-hashed URLs of the JS-SDK and the fallback card image, given by the template
+  var assets = (document.currentScript || document.getElementById('share-js')).dataset;
 
   function card(link) {
     return {
       title: branding.share_title || data.title,
       desc: branding.share_desc || (data.game && data.game.title) || data.title,
       link: link,
-      imgUrl: branding.share_image || branding.logo || (location.origin + '/static/favicon.png')
+      imgUrl: branding.share_image || branding.logo || new URL(assets.shareImage, location.href).href
     };
   }
 
@@ -31,7 +33,7 @@
 
   function configureWeChat() {
     var script = document.createElement('script');
-    script.src = '/static/vendor/jweixin-1.6.5.js';
+    script.src = assets.wxSdk;
     script.onload = function () {
       var page = location.href.split('#')[0];
       fetch('/api/v1/wechat/jssdk-config?url=' + encodeURIComponent(page),

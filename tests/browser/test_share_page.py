@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -70,6 +71,14 @@ def test_inside_wechat_the_card_is_set_with_my_link_and_a_valid_signature(
     assert card["title"] == timeline["title"] == "来挑战我的最高分"
     token = parse_qs(urlsplit(card["link"]).query)["s"][0]
     assert card["link"] == timeline["link"] and token
+    # the JS-SDK and the fallback card image come by their content-hashed names, and exist
+    sdk = page.locator("script[src*='jweixin']").get_attribute("src")
+    assert re.fullmatch(r"/static/vendor/jweixin-1\.6\.5-[0-9a-f]{32}\.js", sdk)
+    assert re.fullmatch(re.escape(wx_server.url) + r"/static/favicon-[0-9a-f]{32}\.svg",
+                        card["imgUrl"])
+    assert card["imgUrl"] == timeline["imgUrl"]
+    assert page.request.get(card["imgUrl"]).status == 200
+    assert page.request.get(wx_server.url + sdk).status == 200
     # setting the card is not a share: nothing counted until the player taps 分享
     assert db.session.scalar(select(func.count()).select_from(Event)
                              .where(Event.kind == "share")) == 0
