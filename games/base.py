@@ -179,13 +179,19 @@ class GameType:
         """
         raise NotImplementedError
 
-    def apply_friend_boost(self, state: dict[str, Any], params: dict[str, Any],
-                           friend_id: int, now: Moment) -> tuple[dict[str, Any], int] | None:
-        """Return the state after a referred friend's first play helped, and the gain.
+    def apply_boost(self, state: dict[str, Any], params: dict[str, Any], amount: int,
+                    now: Moment, friend_id: int | None = None) -> tuple[dict[str, Any], int] | None:
+        """Return the state after a referral reward's boost of ``amount``, and the gain.
 
-        None means the type has no friend bonus, or this friend already helped.
+        ``friend_id`` is the referred friend whose play earned it, if it counts
+        as their help. None means the type has no boost (the reward kind is
+        refused when set for such a campaign).
         """
         return None
+
+    def legacy_friend_boost(self, params: dict[str, Any]) -> int:
+        """Return the sharer bonus the type gave before boosts were a reward kind (0: none)."""
+        return 0
 
     def is_complete(self, state: dict[str, Any], params: dict[str, Any]) -> bool:
         """Return whether the player's state has reached the goal (e.g. maturity)."""

@@ -36,7 +36,8 @@ class GameState(db.Model):
 class GameAction(db.Model):
     """An applied action, stored under its idempotency key with the answer it got.
 
-    A friend's boost is stored the same way under ``friend:<friend id>``.
+    A referral reward's boost is stored the same way under
+    ``referral:<referral id>:level:<level>`` (older ones under ``friend:<friend id>``).
     """
 
     __tablename__ = "game_actions"

@@ -7,7 +7,8 @@ read, so concurrent taps never both apply. An action is idempotent under its
 key: the stored answer is answered again, and the action never runs twice.
 Reaching the game's goal (``GameType.is_complete``) awards the campaign's
 ``goal_reached`` coupons once; a player's first valid action is their
-verified play for referral, which may boost the referrer's state once.
+verified play for referral, whose rewards may boost a state once each
+(``grant_boost``: the reward kind ``boost``, engine.referral.rewards).
 Nothing here knows a game type by name: refusal wording comes from the type.
 """
 
@@ -34,7 +35,6 @@ from engine.errors import (
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, GameAction, GameState, Player, Referral
-from engine.referral import rewards as referral_rewards
 from engine.rewards import awards
 from games import ActionRefused, GameType, Moment, get_game_type
 
@@ -171,9 +171,10 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     if reached:
         record_event(GOAL_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
                      player_id=player.id)
-    found = referral.verified_play(campaign, player.id, REFERRAL_SOURCE) if first else None
-    if found is not None and referral_rewards.sharer_bonus_allowed(campaign, found):
-        boost_from_friend(campaign, found.referrer_id, player.id, now)
+    # the referral's rewards, boosts included, are given in this transaction
+    if first and referral.verified_play(campaign, player.id, REFERRAL_SOURCE) is not None:
+        # a welcome boost may have grown it: read the stored state (a column, never stale)
+        state = db.session.scalar(select(GameState.state).where(GameState.id == row.id))
     answer = {"action": action, "gained": gained, "matured": reached, "rewards": rewards,
               "garden": _view(campaign, game, state, now)}
     db.session.add(GameAction(game_state_id=row.id, idempotency_key=key, action=action,
@@ -222,34 +223,37 @@ def perform(campaign: Campaign, player: Player, action: str, idempotency_key: st
     raise ActionNotReady("操作太频繁，请稍后再试", code="busy", retry_after=1)
 
 
-def boost_from_friend(campaign: Campaign, referrer_id: int, friend_id: int,
-                      now: datetime | None = None) -> int:
-    """Add the game's friend boost to the referrer's state once per friend; return the gain.
+def grant_boost(campaign: Campaign, player_id: int, key: str, amount: int,
+                friend_id: int | None = None, now: datetime | None = None) -> int:
+    """Add a referral reward's boost of ``amount`` to the player's state once; return the gain.
 
-    Runs in the caller's transaction; the friend's state is locked before the
-    referrer's (a child before its ancestor), so lock order follows the forest.
+    Idempotent under ``key`` (a ``GameAction`` row, unique per state): a
+    retried reward never boosts twice. Runs in the caller's transaction; a
+    friend's state is locked before their sharer's (a child before its
+    ancestor), so lock order follows the forest. Reaching the goal awards
+    its coupons once, as an action would.
     """
     game, now = _game(campaign), now or utcnow()
-    row = _locked_row(campaign, game, referrer_id, now)[0]
-    boosted = game.apply_friend_boost(row.state, _params(campaign), friend_id,
-                                      moment(campaign, now))
+    row = _locked_row(campaign, game, player_id, now)[0]
+    boosted = game.apply_boost(row.state, _params(campaign), amount, moment(campaign, now),
+                               friend_id)
     if boosted is None:
         return 0
     state, gained = boosted
     reached = _reached(campaign, game, row.state, state)
     try:
         with db.session.begin_nested():
-            db.session.add(GameAction(game_state_id=row.id, idempotency_key=f"friend:{friend_id}",
+            db.session.add(GameAction(game_state_id=row.id, idempotency_key=key[:64],
                                       action=FRIEND_BOOST, result={"gained": gained},
                                       created_at=now))
-    except IntegrityError:
+    except IntegrityError:  # given before: never twice
         return 0
     if not _save(row, state, now, reached):  # the row is locked by this transaction
         raise RuntimeError(f"game state {row.id} changed while locked")
     record_event(ACTION_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
-                 player_id=referrer_id, action=FRIEND_BOOST, gained=gained, friend_id=friend_id)
+                 player_id=player_id, action=FRIEND_BOOST, gained=gained, friend_id=friend_id)
     if reached:
-        awards.award_for_goal(campaign, referrer_id)
+        awards.award_for_goal(campaign, player_id)
         record_event(GOAL_EVENT, brand_id=campaign.brand_id, campaign_id=campaign.id,
-                     player_id=referrer_id)
+                     player_id=player_id)
     return gained

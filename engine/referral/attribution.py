@@ -16,8 +16,8 @@ and device it arrived from, and a burst goes to the risk queue.
 
 A friend's first valid play (a finished replayed session, a first nurture
 action) earns the referral's rewards once (``engine.referral.rewards``: the
-welcome, level 1, level 2). Game-state bonuses (a nurture friend boost) are
-applied by the caller that holds that state, from the referral this returns.
+welcome, level 1, level 2), a nurture boost included: it is a reward kind
+given through the game state in the same transaction.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def verified_play(campaign: Campaign, player_id: int, source: str) -> Referral |
     atomic ``verified_at`` update, the one statement a player nobody referred
     costs) records ``referred_play`` and gives the welcome and the two
     levels' rewards. Returns the referral when this call was that first one,
-    so the caller can add a game-state bonus; otherwise None. The caller
+    otherwise None. The caller
     commits.
     """
     now = utcnow()

@@ -12,7 +12,7 @@ capped, rejected or failed — never silently dropped.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from engine.clock import isoformat, local_day, utcnow
@@ -27,18 +27,28 @@ from games import get_game_type
 MAX_LEVELS = 2
 RISK_NOTICE = ("给分享者的奖励（一级、二级）可能被微信认定为诱导分享而封禁链接，"
                "三级及以上返利可能构成传销。开启即表示品牌方知悉并承担该风险。")
-REWARD_KINDS = ("coupon", "draws", "plays")
+REWARD_KINDS = ("coupon", "draws", "plays", "boost")
+MAX_AMOUNT = 10  # extra draws or plays per reward
+MAX_BOOST = 10_000  # growth per boost reward
 COUNTED = ("issued", "held")
 
 
 class RewardSpecSchema(Schema):
-    """One reward: a coupon of a batch of this campaign, extra lottery draws or extra plays."""
+    """One reward: a coupon of a batch of this campaign, extra lottery draws, extra plays or
+    a boost of the player's game state (nurture growth)."""
 
     kind = fields.String(required=True, validate=validate.OneOf(REWARD_KINDS), metadata={
-        "description": "coupon (batch_id), draws (extra lottery draws) or plays (extra plays "
-                       "past the daily play limit); amount for draws and plays"})
+        "description": "coupon (batch_id), draws (extra lottery draws), plays (extra plays "
+                       "past the daily play limit) or boost (growth in a nurture game); "
+                       f"amount 1..{MAX_AMOUNT} for draws and plays, 1..{MAX_BOOST} for boost"})
     batch_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
-    amount = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=10))
+    amount = fields.Integer(strict=True, load_default=1,
+                            validate=validate.Range(min=1, max=MAX_BOOST))
+
+    @validates_schema
+    def _amount_fits_kind(self, data: dict, **_kwargs) -> None:
+        if data.get("kind") in ("draws", "plays") and data.get("amount", 1) > MAX_AMOUNT:
+            raise ValidationError(f"at most {MAX_AMOUNT} for {data['kind']}", "amount")
 
 
 class CapsSchema(Schema):
@@ -65,19 +75,37 @@ class ReferralConfigSchema(Schema):
 
 
 def referral_config(campaign: Campaign) -> dict:
-    """Return the campaign's referral settings, with the legacy per-friend draws as level 1."""
+    """Return the campaign's referral settings, with the legacy level 1 read in.
+
+    Settings stored without a level 1 keep what the campaign gave before:
+    the game's own friend boost (nurture's ``friend_boost`` parameter, now a
+    ``boost`` reward), else the lottery's legacy per-friend draws.
+    """
     stored = dict(campaign.referral_config or {})
     ack = {k: stored.pop(k, None) for k in ("acknowledged_by", "acknowledged_at")}
     cfg = ReferralConfigSchema().load(stored)
-    per_friend = draws.draw_config(campaign)["per_friend"]
-    if not cfg["levels"] and per_friend:
-        cfg["levels"] = [{"kind": "draws", "amount": per_friend}]
+    if not cfg["levels"]:
+        legacy = _legacy_level_one(campaign)
+        cfg["levels"] = [legacy] if legacy else []
     return {**cfg, **ack, "risk_notice": RISK_NOTICE}
 
 
+def _legacy_level_one(campaign: Campaign) -> dict | None:
+    game = get_game_type(campaign.game_type)
+    boost = 0 if game.replayed else game.legacy_friend_boost(campaign.game_params or {})
+    if boost:
+        return {"kind": "boost", "amount": min(boost, MAX_BOOST)}
+    per_friend = draws.draw_config(campaign)["per_friend"]
+    return {"kind": "draws", "amount": per_friend} if per_friend else None
+
+
 def _check_specs(campaign: Campaign, specs: list[dict]) -> None:
-    """Refuse a coupon of another campaign's batch, and extra plays where plays are unlimited."""
+    """Refuse a coupon of another campaign's batch, extra plays where plays are unlimited,
+    and a boost where the game keeps no state to grow."""
     for spec in specs:
+        if spec["kind"] == "boost" and get_game_type(campaign.game_type).replayed:
+            raise Unprocessable("本活动不是养成游戏，无法奖励成长值", code="no_game_state",
+                                fields={"kind": ["a boost needs a nurture game"]})
         if spec["kind"] == "plays" and not (campaign.plays_per_day
                                             and get_game_type(campaign.game_type).replayed):
             raise Unprocessable("本活动不限游戏次数，无法奖励额外次数", code="no_play_limit",
@@ -142,13 +170,6 @@ def _beneficiaries(campaign: Campaign, referral: Referral, cfg: dict) -> list[tu
     return found
 
 
-def sharer_bonus_allowed(campaign: Campaign, referral: Referral) -> bool:
-    """Return whether a game-state bonus for the sharer (a nurture boost) may be given."""
-    cfg = campaign.referral_config or {}
-    return bool(cfg.get("sharer_rewards_enabled")) and \
-        flags.pending_flag_for("referral", referral.id) is None
-
-
 def issue(campaign: Campaign, row: ReferralReward) -> None:
     """Give what ``row`` describes; mark it issued, or failed with the reason."""
     spec, key = row.detail["spec"], f"referral:{row.referral_id}:level:{row.level}"
@@ -160,6 +181,14 @@ def issue(campaign: Campaign, row: ReferralReward) -> None:
     elif spec["kind"] == "plays":
         granted = plays.grant(campaign, row.player_id, "referral", key, spec["amount"])
         row.detail = {**row.detail, "plays": granted}
+        row.status = "issued"
+    elif spec["kind"] == "boost":
+        # imported here: engine.play.state verifies plays through this package
+        from engine.play import state
+        friend = db.session.scalar(select(Referral.player_id).where(
+            Referral.id == row.referral_id)) if row.level == 1 else None
+        gained = state.grant_boost(campaign, row.player_id, key, spec["amount"], friend)
+        row.detail = {**row.detail, "boost": gained}
         row.status = "issued"
     else:
         batch = db.session.get(CouponBatch, spec["batch_id"])

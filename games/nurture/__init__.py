@@ -15,7 +15,7 @@ from games.nurture.schema import NurtureParamsSchema
 
 
 class NurtureGame(GameType):
-    """The daily-care game: stages, actions with cooldowns, streaks, friend boosts."""
+    """The daily-care game: stages, actions with cooldowns, streaks, referral boosts."""
 
     name = "nurture"
     title = "养成"
@@ -39,10 +39,14 @@ class NurtureGame(GameType):
         """Do ``action`` now; raise ``ActionRefused`` on cooldown, limit or no energy."""
         return rules.act(state, self.rules_params(params), action, now)
 
-    def apply_friend_boost(self, state: dict[str, Any], params: dict[str, Any],
-                           friend_id: int, now: Moment) -> tuple[dict[str, Any], int] | None:
-        """Add the friend boost once per friend."""
-        return rules.friend_boost(state, self.rules_params(params), friend_id, now)
+    def apply_boost(self, state: dict[str, Any], params: dict[str, Any], amount: int,
+                    now: Moment, friend_id: int | None = None) -> tuple[dict[str, Any], int]:
+        """Grow the plant by ``amount`` (a referral reward's boost)."""
+        return rules.boost(state, self.rules_params(params), amount, now, friend_id)
+
+    def legacy_friend_boost(self, params: dict[str, Any]) -> int:
+        """Return the growth the game gave a sharer before boosts were a reward kind."""
+        return int(self.rules_params(params)["friend_boost"])
 
     def is_complete(self, state: dict[str, Any], params: dict[str, Any]) -> bool:
         """Return whether the plant has matured."""

@@ -11,8 +11,10 @@ The server is the authority: every action is one call, checked here.
 - Energy refills to ``energy_max`` at local midnight (unused energy is lost).
 - The streak counts consecutive local days with at least one action; a day's
   first action adds ``streak_bonus * (min(streak, STREAK_CAP) - 1)`` growth.
-- A referred friend's first verified play adds ``friend_boost`` growth, once
-  per friend; it costs no energy and does not count as a day's activity.
+- A referral reward's boost adds growth (``boost``; given once per reward by
+  the engine); it costs no energy and does not count as a day's activity.
+  ``friend_boost`` is the level-1 boost of referral settings stored before
+  boosts were a reward kind.
 """
 
 from __future__ import annotations
@@ -113,13 +115,17 @@ def act(state: dict[str, Any], params: dict[str, Any], key: str,
     return new, _grow(new, params, gained)
 
 
-def friend_boost(state: dict[str, Any], params: dict[str, Any], friend_id: int,
-                 now: Moment) -> tuple[dict[str, Any], int] | None:
-    """Return the state after friend ``friend_id`` helped, and the growth; None if done before."""
-    if friend_id in state["friends"]:
-        return None
-    new = {**roll_day(state, params, now), "friends": [*state["friends"], friend_id]}
-    return new, _grow(new, params, params["friend_boost"])
+def boost(state: dict[str, Any], params: dict[str, Any], amount: int, now: Moment,
+          friend_id: int | None = None) -> tuple[dict[str, Any], int]:
+    """Return the state after a growth boost of ``amount`` (a referral reward), and the growth.
+
+    ``friend_id`` is the referred friend whose play earned it, counted once
+    among the plant's helpers; the caller gives each boost once.
+    """
+    new = roll_day(state, params, now)
+    if friend_id is not None and friend_id not in new["friends"]:
+        new = {**new, "friends": [*new["friends"], friend_id]}
+    return new, _grow(new, params, amount)
 
 
 def _action_view(state: dict[str, Any], params: dict[str, Any], action: dict[str, Any],

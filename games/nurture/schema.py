@@ -74,7 +74,7 @@ class NurtureParamsSchema(Schema):
     energy_max = _int(10, 1, 1000)
     # growth added on a day's first action per consecutive day beyond the first (capped)
     streak_bonus = _int(5, 0, 10_000)
-    # growth a referred friend's first verified play gives, once per friend
+    # the sharer's boost of referral settings stored before boosts were a reward kind
     friend_boost = _int(30, 0, MAX_GROWTH)
 
     @validates_schema

@@ -10,11 +10,11 @@ from engine.extensions import db
 from engine.models import (
     Campaign,
     Coupon,
-    DrawCredit,
     Event,
     GameAction,
     GameState,
     Player,
+    ReferralReward,
     RewardRule,
 )
 from engine.play import state
@@ -179,7 +179,8 @@ def test_unknown_action_not_live_and_replayed_games(app, client):
 
 
 def test_a_friends_first_action_boosts_the_referrer_once(app):
-    campaign = nurture(draw_config={"per_friend": 1}, referral_config=SHARER_REWARDS_ON)
+    # settings stored before boosts were a reward kind: level 1 is the game's friend boost
+    campaign = nurture(referral_config=SHARER_REWARDS_ON)
     with_maturity_coupon(campaign)
     alice, bob = app.test_client(), app.test_client()
     alice.get(f"/c/{campaign.slug}")
@@ -194,8 +195,9 @@ def test_a_friends_first_action_boosts_the_referrer_once(app):
     assert shown["garden"]["growth"] == 60 and shown["garden"]["friends"] == 1
     assert shown["garden"]["matured"] is True  # the boost made it mature: rewarded
     assert shown["maturity_rewards"][0]["won"] is not None
-    credits = db.session.scalars(select(DrawCredit)).all()
-    assert [(c.player_id, c.source) for c in credits] == [(alice_id, "referral")]
+    given = db.session.scalars(select(ReferralReward)).all()
+    assert [(r.player_id, r.level, r.kind, r.status, r.detail["boost"]) for r in given] == [
+        (alice_id, 1, "boost", "issued", 10)]  # 15 given, growth stops at the goal
     assert kinds().count("referred_play") == 1
     boosts = db.session.scalars(select(GameAction).where(
         GameAction.action == state.FRIEND_BOOST)).all()

@@ -165,14 +165,15 @@ def test_maturity_caps_growth_and_refuses_further_care():
     assert GAME.is_complete(state, p)
 
 
-def test_friend_boost_counts_once_per_friend():
+def test_a_boost_grows_and_counts_the_friend_once():
     p = params()
     state = rules.new_state(p, at(0))
-    state, gained = rules.friend_boost(state, p, 42, at(5))
+    state, gained = rules.boost(state, p, 20, at(5), 42)
     assert gained == 20 and state["growth"] == 20 and state["energy"] == 5
-    assert rules.friend_boost(state, p, 42, at(6)) is None
-    state, gained = rules.friend_boost(state, p, 43, at(7))
-    assert state["growth"] == 40 and state["stage"] == 1
+    state, gained = rules.boost(state, p, 5, at(6), 42)  # a second reward: the same helper
+    assert gained == 5 and state["friends"] == [42]
+    state, gained = rules.boost(state, p, 15, at(7))  # a welcome or level 2: no helper
+    assert state["growth"] == 40 and state["stage"] == 1 and state["friends"] == [42]
     assert state["streak"] == 0 and state["days_active"] == 0  # help is not one's own care
 
 
@@ -186,8 +187,9 @@ def test_plugin_methods_and_metrics():
               "actions": [{"key": "sun", "name": "晒", "growth": 10, "daily_limit": 9}]}
     state = GAME.new_player_state(stored, at(0))
     state, _ = GAME.apply_action(state, stored, "sun", at(1))
-    state, _ = GAME.apply_friend_boost(state, stored, 7, at(2))
+    state, _ = GAME.apply_boost(state, stored, 5, at(2), 7)
     assert GAME.player_state_view(state, stored, at(3))["matured"] is True
     assert GAME.player_metrics([], state) == {"stage": 1, "streak": 1, "days_active": 1,
                                               "matured": True, "growth": 15, "friends": 1}
     assert GAME.player_metrics([], None) == {}
+    assert GAME.legacy_friend_boost(stored) == 30  # the schema's default

@@ -45,7 +45,8 @@ AWARD_SOURCES = {"score": _l("Score reached"), "rank": _l("Rank prize"),
 
 # referral reward kinds (engine.referral.rewards.REWARD_KINDS); a new kind shows its key
 REWARD_KINDS = {"coupon": _l("A coupon"), "draws": _l("Lottery draws"),
-                "plays": _l("Extra plays"), "extra_plays": _l("Extra plays")}
+                "plays": _l("Extra plays"), "extra_plays": _l("Extra plays"),
+                "boost": _l("Nurture boost")}
 FLAG_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 FLAG_KINDS = {"referral_burst_address": _l("Many referrals from one address"),
               "referral_sharer_burst": _l("A burst of referrals for one sharer"),
