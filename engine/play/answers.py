@@ -3,16 +3,19 @@
 A phone that lost the answer to its finish sends the same body again. The
 body's digest (sha256 of the request body's bytes: a log of a thousand moves
 is not encoded again to be recognised) is stored with the session when it
-closes; the answer itself is kept in Redis for a day. A retry with the same
-digest gets that answer word for word; if Redis lost it, the answer is built
-again from the stored score and its rewards (and the score is put back on the
-boards, which heals a board write lost after the commit).
+closes; a body of other bytes is compared as canonical JSON with the kept
+first body (the same JSON written otherwise is the same body). The answer
+itself is kept in Redis for a day; a retry of the same body gets it word for
+word; if Redis lost it, the answer is built again from the stored score and
+its rewards (and the score is put back on the boards, which heals a board
+write lost after the commit).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -22,7 +25,7 @@ from engine import keys
 from engine.boards import live, standings
 from engine.errors import AlreadyFinished, InvalidMoves, ReplayMismatch, SessionExpired
 from engine.extensions import db, redis_store
-from engine.models import Campaign, PlaySession, Score
+from engine.models import Campaign, HeldScore, PlaySession, Score
 from engine.risk import scores as risk_scores
 
 
@@ -56,7 +59,7 @@ def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type
     ``canonical`` gives the body's canonical digest, asked for only when the
     byte digest differs (a session closed before byte digests).
     """
-    if play.finish_digest != digest and play.finish_digest != canonical():
+    if play.finish_digest != digest and not _same_canonical(play, canonical):
         raise AlreadyFinished()
     if play.status != "finished":
         raise _first_refusal(play)
@@ -80,6 +83,28 @@ def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type
                          rewards=list(score.rewards or []))
     keep(campaign, play, result)
     return result
+
+
+def _same_canonical(play: PlaySession, canonical: Callable[[], str]) -> bool:
+    """Tell whether a body of other bytes is the same JSON as the session's first finish.
+
+    The rare path (a retry serialised otherwise, or a different body): the
+    first body is read back from the kept log and both are compared as
+    canonical JSON. A session closed before byte digests holds the canonical
+    digest itself; a refused session keeps no body, so only its bytes match.
+    """
+    wanted = canonical()
+    if play.finish_digest == wanted:
+        return True
+    blob = (db.session.query(Score.move_log).filter_by(session_id=play.id).scalar()
+            or db.session.query(HeldScore.move_log).filter_by(session_id=play.id).scalar())
+    if blob is None:
+        return False
+    kept = json.loads(zlib.decompress(blob))
+    if not isinstance(kept, dict):  # a log kept before bodies were: moves alone
+        return False
+    first = canonical_digest(kept.get("token"), kept.get("moves"), kept.get("client_score"))
+    return first == wanted
 
 
 def _first_refusal(play: PlaySession):

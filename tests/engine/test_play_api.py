@@ -95,7 +95,7 @@ def test_identical_finish_again_gets_the_first_answer_a_different_body_409(clien
     assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1
 
 
-def test_identical_bytes_are_the_identical_body(client):
+def test_identical_json_is_the_identical_body(client):
     campaign = make_campaign(game_params=FAST)
     opened = start(client, campaign.slug).get_json()
     moves, score = auto_moves(opened["seed"], FAST, count=10)
@@ -106,9 +106,14 @@ def test_identical_bytes_are_the_identical_body(client):
     assert first.status_code == 200
     again = client.post(url, data=compact, content_type="application/json")
     assert again.status_code == 200 and again.data == first.data
-    # the same JSON written otherwise is another body
-    spaced = client.post(url, data=json.dumps(body), content_type="application/json")
-    assert spaced.status_code == 409
+    # the same JSON written otherwise (spaces, key order) is the same body
+    spaced = client.post(url, data=json.dumps(body, sort_keys=True, indent=1),
+                         content_type="application/json")
+    assert spaced.status_code == 200 and spaced.data == first.data
+    # another score claimed is another body, however it is written
+    other = dict(body, client_score=score + 1)
+    assert client.post(url, data=json.dumps(other),
+                       content_type="application/json").status_code == 409
 
 
 def test_a_session_closed_with_the_canonical_digest_still_knows_its_retry(client):
