@@ -8,5 +8,6 @@ def post_request(worker, req, environ, resp):
     connection; a gevent socket with data waiting never yields, so draining
     100 MiB would block every other connection of the worker for seconds.
     """
-    if resp is not None and resp.status_code == 413:
+    # gunicorn's own answers (a worker timeout's) carry no ``status_code``
+    if getattr(resp, "status_code", None) == 413:
         req.force_close()
