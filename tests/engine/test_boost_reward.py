@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.extensions import db
-from engine.models import Campaign, GameAction, GameState, ReferralReward
+from engine.models import Campaign, GameAction, GameState, Player, ReferralReward
 from engine.play import state
 from engine.referral import rewards as referral_rewards
 from tests.engine.test_admin_api import bearer
 from tests.engine.test_game_state import PARAMS, act, growth_of, nurture
 from tests.engine.test_referral_rewards import QUIET, chain, rewards_url, visit_id
 from tests.factories import make_campaign, make_marketer
+from tests.support.concurrency import run_together
 
 PLAIN = {"min_move_interval_ms": 0}
 BOOSTS = {"welcome": {"kind": "boost", "amount": 3},
@@ -109,3 +110,26 @@ def test_a_large_boost_within_bounds_is_kept(client):
                         json={"welcome": {"kind": "boost", "amount": 10_000}})
     assert answer.status_code == 200
     assert answer.get_json()["welcome"] == {"kind": "boost", "amount": 10_000}
+
+
+def test_racing_taps_of_friend_and_sharer_boost_once_and_lose_no_growth(app, client, pool_app):
+    campaign = nurture(risk_config=QUIET)
+    client.put(rewards_url(campaign), headers=bearer(make_marketer(campaign.brand)), json=BOOSTS)
+    (_, top), (_, sharer), (_, friend) = chain(app, campaign, 3)
+    top_id, sharer_id = visit_id(campaign, top), visit_id(campaign, sharer)
+    friend_id = visit_id(campaign, friend)
+    taps = [(who, f"{who}-{i:04d}") for i in range(8) for who in (friend_id, sharer_id)]
+
+    def one(tap):
+        player_id, key = tap
+        return state.perform(db.session.get(Campaign, campaign.id),
+                             db.session.get(Player, player_id), "sun", key)
+
+    results = run_together(pool_app, taps, one, len(taps))
+    assert all(isinstance(r, dict) for r in results), results
+    # eight taps each, and each boost once: the friend's play gives the friend a welcome (3),
+    # the sharer level 1 (20), the top level 2 (7); the sharer, referred by the top, gets a
+    # welcome (3) and gives the top level 1 (20) by their own first tap
+    assert (growth_of(friend_id), growth_of(sharer_id), growth_of(top_id)) == (
+        8 + 3, 8 + 20 + 3, 7 + 20)
+    assert _boost_rows() == 5
