@@ -162,3 +162,6 @@ def create_tag_group(slug: str):
     except DomainError as exc:
         return _page(brand, group_errors={"name": [exc.message]}, status=status_of(exc))
     return _page(brand)
+
+
+from tags import audience_console  # noqa: E402,F401  (a campaign's audience page, same blueprint)

@@ -276,7 +276,7 @@ def test_crm_is_read_only_for_analysts_and_scoped_to_the_brand(app, brand):
 
 
 def test_the_wechat_secret_is_stored_encrypted_and_never_shown(app, brand):
-    console = console_as(app, brand)
+    console = console_as(app, brand, "owner")
     url = "/admin/brands/alpha/wechat"
     assert "微信登录未开启" in console.get(url).get_data(as_text=True)
     bad = post(console, url, {"appid": "wx123", "secret": "A" * 32})
@@ -301,3 +301,77 @@ def test_an_analyst_cannot_set_the_wechat_account(app, brand):
     assert 'id="save-wechat"' not in analyst.get(url).get_data(as_text=True)
     resp = post(analyst, url, {"appid": "wx0123456789abcdef", "secret": "A" * 32})
     assert resp.status_code == 403 and db.session.scalar(select(WeChatAccount)) is None
+
+
+def test_only_an_owner_sets_or_removes_the_wechat_account(app, brand):
+    owner = console_as(app, brand, "owner")
+    url = "/admin/brands/alpha/wechat"
+    secret = "S3cretAppSecretValue0123456789ab"
+    assert post(owner, url, {"appid": "wx0123456789abcdef", "secret": secret}).status_code == 200
+    marketer = console_as(app, brand, "marketer")
+    page = marketer.get(url).get_data(as_text=True)
+    # the marketer reads that the brand's own account is set, never the secret
+    assert "wx0123456789abcdef" in page and "已设置" in page and secret not in page
+    assert 'id="save-wechat"' not in page and 'id="clear-wechat"' not in page
+    assert 'id="wechat-owners-only"' in page
+    refused = post(marketer, url, {"appid": "wx00000000000000ff", "secret": "B" * 32})
+    assert refused.status_code == 403
+    assert post(marketer, f"{url}/clear", {}, page=url).status_code == 403
+    account = db.session.scalar(select(WeChatAccount))
+    db.session.refresh(account)
+    assert (account.appid, account.secret) == ("wx0123456789abcdef", secret)
+
+
+# -- a campaign's audience --------------------------------------------------------------
+
+
+def test_a_campaign_audience_is_saved_through_the_tag_service(app, brand):
+    campaign = make_campaign(brand)
+    console = console_as(app, brand)
+    console.get("/admin/brands/alpha/tags")  # installs the default rule set
+    tag = db.session.scalar(select(TagRule.name).where(TagRule.brand_id == brand.id))
+    dashboard = console.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f'href="/admin/campaigns/{campaign.id}/audience"' in dashboard
+    url = f"/admin/campaigns/{campaign.id}/audience"
+    page = console.get(url).get_data(as_text=True)
+    assert "所有人" in page and tag in page
+    saved = post(console, url, {"tag": tag, "mode": "recommend"})
+    body = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and 'id="audience-saved"' in body
+    assert db.session.get(Campaign, campaign.id, populate_existing=True).audience == {
+        "tag": tag, "mode": "recommend"}
+    assert 'value="recommend" checked' in console.get(url).get_data(as_text=True)
+    everyone = post(console, url, {"tag": "", "mode": "limit"})
+    assert everyone.status_code == 200
+    assert db.session.get(Campaign, campaign.id, populate_existing=True).audience is None
+
+
+def test_a_bad_audience_is_shown_beside_its_field_and_nothing_is_saved(app, brand):
+    campaign = make_campaign(brand)
+    console = console_as(app, brand)
+    url = f"/admin/campaigns/{campaign.id}/audience"
+    unknown = post(console, url, {"tag": "不存在", "mode": "limit"})
+    body = unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and 'data-field="tag"' in body and "未知标签：不存在" in body
+    bad_mode = post(console, url, {"tag": "", "mode": "everyone"})
+    assert bad_mode.status_code == 422 and 'data-field="mode"' in bad_mode.get_data(as_text=True)
+    assert db.session.get(Campaign, campaign.id, populate_existing=True).audience is None
+
+
+def test_an_analyst_reads_the_audience_and_another_brands_campaign_is_404(app, brand):
+    campaign = make_campaign(brand)
+    campaign.audience = {"tag": "高手", "mode": "limit"}
+    theirs = make_campaign(make_brand("beta"))
+    db.session.commit()
+    analyst = console_as(app, brand, "analyst")
+    url = f"/admin/campaigns/{campaign.id}/audience"
+    page = analyst.get(url).get_data(as_text=True)
+    assert "高手" in page and 'id="save-audience"' not in page
+    assert post(analyst, url, {"tag": "", "mode": "limit"}).status_code == 403
+    assert db.session.get(Campaign, campaign.id, populate_existing=True).audience == {
+        "tag": "高手", "mode": "limit"}
+    console = console_as(app, brand)
+    other = f"/admin/campaigns/{theirs.id}/audience"
+    assert console.get(other).status_code == 404
+    assert post(console, other, {"tag": "", "mode": "limit"}, page=url).status_code == 404
+    assert db.session.get(Campaign, theirs.id, populate_existing=True).audience is None

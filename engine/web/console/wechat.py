@@ -2,15 +2,17 @@
 
 The secret is stored encrypted (``engine.access.wechat.credentials``, the same
 service as ``flask brands wechat set``) and never shown back, not even masked:
-the page says only whether one is set. Analysts read; they cannot change it.
+the page says only whether one is set. Only the brand's owners set or remove it;
+marketers and analysts read which AppID is in use and whether a secret is set.
 """
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 
 from engine.access import auth
 from engine.access.wechat import credentials
+from engine.errors import Forbidden
 from engine.extensions import db
 from engine.web.console import bp
 
@@ -24,6 +26,13 @@ def _page(brand, errors: dict | None = None, done: str = "", appid_typed: str = 
                            errors=errors or {}, done=done, appid_typed=appid_typed), status
 
 
+def _owned_by_owner(slug: str):
+    brand = auth.owned_brand(slug)  # 404 for another brand; an analyst's change is 403
+    if g.roles.get(brand.id) != "owner":
+        raise Forbidden("只有品牌所有者可以设置微信账号", code="owner_only")
+    return brand
+
+
 @bp.get("/brands/<slug>/wechat")
 def wechat_page(slug: str):
     """Show which AppID identifies the brand's players (the secret is never shown)."""
@@ -33,7 +42,7 @@ def wechat_page(slug: str):
 @bp.post("/brands/<slug>/wechat")
 def save_wechat(slug: str):
     """Set (or replace) the brand's AppID and AppSecret; the secret is stored encrypted."""
-    brand = auth.owned_brand(slug)  # an analyst's change is refused (403)
+    brand = _owned_by_owner(slug)
     appid = request.form.get("appid") or ""
     try:
         credentials.set_for_brand(brand, appid, request.form.get("secret") or "")
@@ -47,7 +56,7 @@ def save_wechat(slug: str):
 @bp.post("/brands/<slug>/wechat/clear")
 def clear_wechat(slug: str):
     """Remove the brand's own account: its players go back to the global AppID."""
-    brand = auth.owned_brand(slug)
+    brand = _owned_by_owner(slug)
     credentials.clear_for_brand(brand)
     db.session.commit()
     return _page(brand, done="cleared")
