@@ -29,6 +29,7 @@ from engine.cli.risk import register_risk_cli
 from engine.events import on_committed
 from engine.extensions import api, socketio
 from engine.jobs import add_ticker
+from engine.referral import report_cache
 from engine.web import assets
 from engine.web.apidocs import bp as apidocs_bp
 from engine.web.console import bp as console_bp
@@ -91,6 +92,7 @@ def register(app: Flask) -> None:
     register_tags_cli(app)
     # committed events re-evaluate the tags of the players they concern (coalesced rq jobs)
     on_committed(tags_jobs.events_committed)
+    on_committed(report_cache.events_committed)
     register_crm_cli(app)
     register_crm_sync_cli(app)
     # every long-running worker asks for a CRM sync every CRM_POLL_S seconds

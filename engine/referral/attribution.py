@@ -31,7 +31,7 @@ from engine.clock import utcnow
 from engine.events import record_event
 from engine.extensions import db
 from engine.models import Campaign, Event, Player, Referral
-from engine.referral import report_cache, rewards
+from engine.referral import rewards
 from engine.referral.tokens import sharer_from_token
 from engine.risk import flags
 
@@ -113,7 +113,6 @@ def attribute_first_touch(campaign: Campaign, player: Player, share_token: str |
         return None
     record_event("referral", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player.id, referrer_id=sharer.id, depth=referral.depth)
-    report_cache.bump_version(campaign.id)
     flags.check_referral(campaign, referral)
     return referral
 
@@ -138,7 +137,6 @@ def verified_play(campaign: Campaign, player_id: int, source: str) -> Referral |
         return None
     referral = referral_of(campaign, player_id)
     given = rewards.reward_referral(campaign, referral, source)
-    report_cache.bump_version(campaign.id)
     record_event("referred_play", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=player_id, referrer_id=referral.referrer_id, depth=referral.depth,
                  source=source, rewards={r.level: r.status for r in given})

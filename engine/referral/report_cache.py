@@ -40,6 +40,18 @@ def bump_version(campaign_id: int) -> None:
     redis_store.r.incr(keys.referral_version(campaign_id))
 
 
+def events_committed(events) -> None:
+    """Bump the version of each campaign a committed referral or referred play touched.
+
+    Run after the commit (``engine.events.on_committed``), never inside the
+    transaction: a Redis round trip while SQLite's write lock is held stalls
+    every other request of a gevent worker ("database is locked").
+    """
+    for campaign_id in {e.campaign_id for e in events
+                        if e.kind in ("referral", "referred_play") and e.campaign_id}:
+        bump_version(campaign_id)
+
+
 def _version(campaign_id: int) -> int:
     return int(redis_store.r.get(keys.referral_version(campaign_id)) or 0)
 
