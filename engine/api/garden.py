@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
-from engine.api.schemas import RewardSchema, free_form
+from engine.api.schemas import Kept, RewardSchema, free_form
 from engine.campaigns import cache, lifecycle
 from engine.play import state
 
@@ -29,10 +29,10 @@ _STATE = ("the game type's view of my state (nurture: growth, stage, energy, str
 
 
 class GoalRewardSchema(Schema):
-    """What reaching the goal brings, and the coupon once won."""
+    """What reaching the goal brings, and the coupon once won (dumps ``GoalReward``)."""
 
-    title = fields.String()
-    value_text = fields.String()
+    title = fields.String(metadata={"description": "the rule's title, else its batch's"})
+    value_text = fields.String(attribute="batch.value_text")
     won = fields.Nested(RewardSchema, allow_none=True)
 
 
@@ -50,7 +50,8 @@ class GameActionResultSchema(Schema):
     action = fields.String()
     gained = fields.Integer()
     matured = fields.Boolean(metadata={"description": "this action reached the goal"})
-    rewards = fields.List(fields.Nested(RewardSchema))
+    rewards = fields.List(Kept(RewardSchema), metadata={
+        "description": "coupons reaching the goal won (a retry answers those kept)"})
     garden = free_form(_STATE)
 
 

@@ -8,6 +8,8 @@ that resource's module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from marshmallow import EXCLUDE, Schema, fields
 
 from engine.clock import isoformat
@@ -39,6 +41,22 @@ class Count(fields.Integer):
         return None if value is None else len(value)
 
 
+class Kept(fields.Nested):
+    """A nested shape that may come as kept: this schema's own earlier dump answers as it was.
+
+    Answers kept for retries (a finish's rewards stored with its score, a game
+    action's stored result) were dumped with the schema when first given; a
+    retry answers those keys again, word for word, for rows kept before today
+    too. An object not dumped yet is dumped by the schema.
+    """
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        if isinstance(nested_obj, Mapping):
+            names = [field.data_key or name for name, field in self.schema.dump_fields.items()]
+            return {name: nested_obj[name] for name in names if name in nested_obj}
+        return super()._serialize(nested_obj, attr, obj, **kwargs)
+
+
 class PlayerPublicSchema(Schema):
     """A player as others see them on a board."""
 
@@ -63,13 +81,19 @@ class MyRankSchema(Schema):
 
 
 class RewardSchema(Schema):
-    """A coupon won by a score, a rank or a goal, as the result screen shows it."""
+    """A coupon won by a score, a rank or a goal, as the result screen shows it.
 
-    type = fields.String(metadata={"description": "coupon"})
-    title = fields.String()
-    value_text = fields.String()
-    code = fields.String()
-    expires_at = fields.String(allow_none=True)
+    Dumps ``engine.rewards.awards.WonCoupon``. Its dump is also what is kept
+    with a score (``Score.rewards``), a game action's result and a referral
+    reward's detail: keep the fields and their order, rows kept earlier are
+    answered again as they are.
+    """
+
+    type = fields.Constant("coupon", metadata={"type": "string", "description": "coupon"})
+    title = fields.String(attribute="batch.title")
+    value_text = fields.String(attribute="batch.value_text")
+    code = fields.String(attribute="coupon.code")
+    expires_at = Moment(attribute="coupon.expires_at", allow_none=True)
 
 
 class CouponSchema(Schema):

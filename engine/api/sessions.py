@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
 from engine.api.guards import BIGINT_MAX, MOVES_BODY_BYTES, limit_body
-from engine.api.schemas import RewardSchema
+from engine.api.schemas import Kept, RewardSchema
 from engine.play import sessions
 from games.fields import RawList
 
@@ -33,7 +33,8 @@ class FinishResultSchema(Schema):
     rank = fields.Integer(allow_none=True)
     period_ranks = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True),
                                metadata={"description": "rank by period: all, daily, weekly"})
-    rewards = fields.List(fields.Nested(RewardSchema))
+    rewards = fields.List(Kept(RewardSchema), metadata={
+        "description": "coupons the score won (a retry answers those kept with the score)"})
     under_review = fields.Boolean(metadata={
         "description": "true: the score is far beyond the campaign's others and waits for a "
                        "marketer's review; it is not on the boards and earns nothing until "

@@ -24,6 +24,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from engine import referral
 from engine.access import identity
+from engine.api.schemas import RewardSchema
 from engine.boards import live, standings
 from engine.campaigns import audience, cache, lifecycle
 from engine.campaigns.cache import CachedCampaign
@@ -238,9 +239,9 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     if found_outlier is not None:
         return _hold(play, campaign, score, body, now, found_outlier)
     # rewards share the score's transaction: both land, or neither does
-    rewards = awards.award_for_score(campaign, play.player_id, score.score,
-                                     standings.is_ascending(campaign),
-                                     rules=found.rules_for("score"))
+    won = awards.award_for_score(campaign, play.player_id, score.score,
+                                 standings.is_ascending(campaign), rules=found.rules_for("score"))
+    rewards = RewardSchema(many=True).dump(won)  # kept with the score, answered again as kept
     db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
                          score=score.score, moves=score.moves, duration_ms=score.duration_ms,
                          game_version=play.game_version or 1, rewards=rewards, created_at=now,

@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
+from engine.api.schemas import RewardSchema
 from engine.boards import periods
 from engine.campaigns import audience, lifecycle
 from engine.clock import local_day, to_ms, utcnow
@@ -175,7 +176,8 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     if first and referral.verified_play(campaign, player.id, REFERRAL_SOURCE) is not None:
         # a welcome boost may have grown it: read the stored state (a column, never stale)
         state = db.session.scalar(select(GameState.state).where(GameState.id == row.id))
-    answer = {"action": action, "gained": gained, "matured": reached, "rewards": rewards,
+    answer = {"action": action, "gained": gained, "matured": reached,
+              "rewards": RewardSchema(many=True).dump(rewards),
               "garden": _view(campaign, game, state, now)}
     db.session.add(GameAction(game_state_id=row.id, idempotency_key=key, action=action,
                               result=answer, created_at=now))

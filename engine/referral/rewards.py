@@ -15,6 +15,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
+from engine.api.schemas import RewardSchema
 from engine.clock import isoformat, local_day, utcnow
 from engine.errors import Unprocessable
 from engine.events import record_event
@@ -195,7 +196,7 @@ def issue(campaign: Campaign, row: ReferralReward) -> None:
         won = awards.award_once(failures.Award(campaign, batch, row.player_id, "referral", key)) \
             if batch else None
         row.status, row.reason = ("issued", "") if won else ("failed", "优惠券已发完或不可发放")
-        row.detail = {**row.detail, "coupon": won}
+        row.detail = {**row.detail, "coupon": RewardSchema().dump(won) if won else None}
     record_event("referral_reward", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=row.player_id, level=row.level, status=row.status,
                  referral_id=row.referral_id)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from engine.boards import periods
-from engine.clock import isoformat, utcnow
+from engine.clock import utcnow
 from engine.errors import CouponLimitReached, CouponNotAvailable, CouponsExhausted
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, RewardRule
@@ -19,13 +20,25 @@ ONCE, PER_PERIOD = "once", "per_period"
 REPEATS = (ONCE, PER_PERIOD)
 
 
-def reward_view(coupon: Coupon, batch: CouponBatch) -> dict:
-    """Return a won coupon as the game-over screen shows it."""
-    return {"type": "coupon", "title": batch.title, "value_text": batch.value_text,
-            "code": coupon.code, "expires_at": isoformat(coupon.expires_at)}
+@dataclass(frozen=True)
+class WonCoupon:
+    """A coupon a rule gave, with its batch (a score, a rank, a goal or a referral won it)."""
+
+    coupon: Coupon
+    batch: CouponBatch
 
 
-def award_once(award: failures.Award) -> dict | None:
+@dataclass(frozen=True)
+class GoalReward:
+    """What reaching the goal brings: a goal rule's batch under the rule's title, and the
+    coupon the player won by it (None: not yet)."""
+
+    title: str
+    batch: CouponBatch
+    won: WonCoupon | None
+
+
+def award_once(award: failures.Award) -> WonCoupon | None:
     """Issue the award's coupon unless it was issued before; record why when it cannot be.
 
     Nothing earned is dropped in silence: "exhausted", "limit reached" and
@@ -41,7 +54,7 @@ def award_once(award: failures.Award) -> dict | None:
         failures.record(award, exc)
         return None
     failures.resolve(award.campaign.brand_id, award.award_key, coupon)
-    return reward_view(coupon, award.batch)
+    return WonCoupon(coupon, award.batch)
 
 
 def _reached(score: int, threshold: int, ascending: bool) -> bool:
@@ -62,7 +75,8 @@ def score_award(campaign: Campaign, rule: RewardRule, player_id: int) -> failure
 
 
 def award_for_score(campaign: Campaign, player_id: int, score: int,
-                    ascending: bool = False, rules: list[RewardRule] | None = None) -> list[dict]:
+                    ascending: bool = False, rules: list[RewardRule] | None = None
+                    ) -> list[WonCoupon]:
     """Issue every score-threshold coupon the score reaches, once per player (or period).
 
     ``rules`` are the campaign's score rules when the caller has them (the
@@ -103,7 +117,7 @@ def _goal_key(rule: RewardRule, player_id: int) -> str:
     return f"rule:{rule.id}:p:{player_id}"
 
 
-def award_for_goal(campaign: Campaign, player_id: int) -> list[dict]:
+def award_for_goal(campaign: Campaign, player_id: int) -> list[WonCoupon]:
     """Issue every goal coupon of the campaign (a server-authoritative state completed), once."""
     rewards = []
     for rule in _goal_rules(campaign):
@@ -115,7 +129,7 @@ def award_for_goal(campaign: Campaign, player_id: int) -> list[dict]:
     return rewards
 
 
-def goal_rewards(campaign: Campaign, player_id: int | None) -> list[dict]:
+def goal_rewards(campaign: Campaign, player_id: int | None) -> list[GoalReward]:
     """Return what reaching the goal brings: each goal rule's coupon, and the one won if any."""
     found = []
     for rule in _goal_rules(campaign):
@@ -125,6 +139,6 @@ def goal_rewards(campaign: Campaign, player_id: int | None) -> list[dict]:
             coupon = db.session.scalar(select(Coupon).where(
                 Coupon.brand_id == batch.brand_id,
                 Coupon.award_key == _goal_key(rule, player_id)))
-        found.append({"title": rule.title or batch.title, "value_text": batch.value_text,
-                      "won": reward_view(coupon, batch) if coupon else None})
+        found.append(GoalReward(rule.title or batch.title, batch,
+                                WonCoupon(coupon, batch) if coupon else None))
     return found

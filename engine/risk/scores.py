@@ -34,6 +34,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine import keys, referral
+from engine.api.schemas import RewardSchema
 from engine.boards import live, standings
 from engine.events import record_event
 from engine.extensions import db, redis_store
@@ -152,8 +153,8 @@ def release(flag: RiskFlag, approved: bool, after: list[Callable[[], None]]) -> 
         # the boards of the rules the play was opened with (a bump may have come since)
         version = db.session.scalar(select(PlaySession.game_version).where(
             PlaySession.id == held.session_id)) or 1
-        won = awards.award_for_score(campaign, held.player_id, held.score,
-                                     standings.is_ascending(campaign))
+        won = RewardSchema(many=True).dump(awards.award_for_score(
+            campaign, held.player_id, held.score, standings.is_ascending(campaign)))
         db.session.add(Score(campaign_id=held.campaign_id, player_id=held.player_id,
                              session_id=held.session_id, score=held.score, moves=held.moves,
                              duration_ms=held.duration_ms, rewards=won, metrics=held.metrics,
