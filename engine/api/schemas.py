@@ -99,7 +99,8 @@ class RewardSchema(Schema):
 class CouponSchema(Schema):
     """A coupon as its holder sees it (dumps ``engine.rewards.service.HeldCoupon``)."""
 
-    code = fields.String(attribute="coupon.code")
+    code = fields.String(allow_none=True, metadata={
+        "description": "null while the coupon is held for review (no code, no QR to show)"})
     title = fields.String(attribute="batch.title")
     value_text = fields.String(attribute="batch.value_text")
     status = fields.String(metadata={

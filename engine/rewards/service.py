@@ -27,6 +27,11 @@ class HeldCoupon:
         """Return ``coupon`` of ``batch`` with the status its holder sees now."""
         return cls(coupon, batch, coupons.coupon_status(coupon))
 
+    @property
+    def code(self) -> str | None:
+        """Return the code its holder may show, None while a risk review holds it."""
+        return None if self.status == "held" else self.coupon.code
+
 
 @dataclass(frozen=True)
 class PrizeWon:

@@ -23,6 +23,11 @@ def _claim(app, campaign, batch, headers):
     return client, answer.get_json()
 
 
+def _code_of(flag):
+    """Return the code of the coupon ``flag`` holds, read from the table."""
+    return db.session.get(Coupon, flag.subject_id).code
+
+
 def _flags():
     db.session.expire_all()
     return db.session.scalars(select(RiskFlag).order_by(RiskFlag.id)).all()
@@ -38,16 +43,18 @@ def test_a_device_claiming_for_many_players_is_held_then_reviewed(app, client):
     assert [f.kind for f in flags] == ["claim_device_players"] * 2
     assert flags[0].details["count"] == 3 and len(flags[0].details["players"]) == 3
     assert "同一设备" in flags[0].reason and flags[0].subject_kind == "coupon"
-    # a held coupon is shown to its holder but cannot be redeemed
+    # a held coupon is shown to its holder, without its code anywhere, and cannot be redeemed
+    assert [c["code"] for _, c in claims] == [claims[0][1]["code"], claims[1][1]["code"],
+                                              None, None]
+    held_code, rejected_code = _code_of(flags[0]), _code_of(flags[1])
     holder = claims[2][0]
-    assert [c["status"] for c in holder.get("/api/v1/me/coupons").get_json()["coupons"]] == [
-        "held"]
+    assert [(c["status"], c["code"]) for c in
+            holder.get("/api/v1/me/coupons").get_json()["coupons"]] == [("held", None)]
     wallet = holder.get("/me/coupons").get_data(as_text=True)  # 我的券
     assert "审核中" in wallet and "审核通过后" in wallet
-    assert claims[2][1]["code"] not in wallet and "券码二维码" not in wallet  # no code, no QR
+    assert held_code not in wallet and "券码二维码" not in wallet  # no code, no QR
     pos = api_key(campaign.brand)
-    redeem = client.post("/api/v1/crm/coupons/redeem", json={"code": claims[2][1]["code"]},
-                         headers=pos)
+    redeem = client.post("/api/v1/crm/coupons/redeem", json={"code": held_code}, headers=pos)
     assert redeem.status_code == 422
     assert redeem.get_json()["error"]["code"] == "coupon_under_review"
 
@@ -57,10 +64,12 @@ def test_a_device_claiming_for_many_players_is_held_then_reviewed(app, client):
                        headers=marketer).status_code == 200
     assert client.post(f"{flags_url}/{flags[1].id}/reject", json={"reason": "一机多号"},
                        headers=marketer).status_code == 200
-    assert client.post("/api/v1/crm/coupons/redeem", json={"code": claims[2][1]["code"]},
+    assert client.post("/api/v1/crm/coupons/redeem", json={"code": held_code},
                        headers=pos).status_code == 200
+    approved = holder.get("/api/v1/me/coupons").get_json()["coupons"]
+    assert [(c["status"], c["code"]) for c in approved] == [("redeemed", held_code)]
     db.session.expire_all()
-    back = db.session.scalar(select(Coupon).where(Coupon.code == claims[3][1]["code"]))
+    back = db.session.scalar(select(Coupon).where(Coupon.code == rejected_code))
     assert (back.status, back.player_id, back.issued_at) == ("available", None, None)
     assert claims[3][0].get("/api/v1/me/coupons").get_json()["coupons"] == []
     listed = client.get(flags_url, headers=marketer).get_json()["flags"]
