@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from engine.access import identity
 from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
-from engine.api.schemas import Kept, RewardSchema, free_form
+from engine.api.schemas import GAME_STATE_VIEW, GameActionResultSchema, RewardSchema, free_form
 from engine.campaigns import cache, lifecycle
 from engine.play import state
 
@@ -24,10 +24,6 @@ class GardenActionSchema(Schema):
         r"^[A-Za-z0-9_.:-]{8,64}$", error="8-64 letters, digits or _.:-"))
 
 
-_STATE = ("the game type's view of my state (nurture: growth, stage, energy, streak, "
-          "actions with ready_in seconds, matured)")
-
-
 class GoalRewardSchema(Schema):
     """What reaching the goal brings, and the coupon once won (dumps ``GoalReward``)."""
 
@@ -39,20 +35,9 @@ class GoalRewardSchema(Schema):
 class GameStateViewSchema(Schema):
     """My state in a server-authoritative game, and what its goal brings."""
 
-    garden = free_form(_STATE)
+    garden = free_form(GAME_STATE_VIEW)
     maturity_rewards = fields.List(fields.Nested(GoalRewardSchema), metadata={
         "description": "goal_reached rewards (the field keeps its first name)"})
-
-
-class GameActionResultSchema(Schema):
-    """One action's outcome: what it gained, whether it reached the goal, the new state."""
-
-    action = fields.String()
-    gained = fields.Integer()
-    matured = fields.Boolean(metadata={"description": "this action reached the goal"})
-    rewards = fields.List(Kept(RewardSchema), metadata={
-        "description": "coupons reaching the goal won (a retry answers those kept)"})
-    garden = free_form(_STATE)
 
 
 @blp.route("/<slug>/garden")

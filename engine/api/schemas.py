@@ -96,6 +96,25 @@ class RewardSchema(Schema):
     expires_at = Moment(attribute="coupon.expires_at", allow_none=True)
 
 
+GAME_STATE_VIEW = ("the game type's view of my state (nurture: growth, stage, energy, streak, "
+                   "actions with ready_in seconds, matured)")
+
+
+class GameActionResultSchema(Schema):
+    """One action's outcome: what it gained, whether it reached the goal, the new state.
+
+    Dumps ``engine.play.state.ActionDone``; its dump is kept with the action
+    (``GameAction.result``) and answered again to a retry of the same key.
+    """
+
+    action = fields.String()
+    gained = fields.Integer()
+    matured = fields.Boolean(metadata={"description": "this action reached the goal"})
+    rewards = fields.List(Kept(RewardSchema), metadata={
+        "description": "coupons reaching the goal won (a retry answers those kept)"})
+    garden = free_form(GAME_STATE_VIEW)
+
+
 class CouponSchema(Schema):
     """A coupon as its holder sees it (dumps ``engine.rewards.service.HeldCoupon``)."""
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
-from engine.api.schemas import RewardSchema
+from engine.api.schemas import GameActionResultSchema
 from engine.boards import periods
 from engine.campaigns import audience, lifecycle
 from engine.clock import local_day, to_ms, utcnow
@@ -121,7 +122,8 @@ def _refusal(campaign: Campaign, game: GameType, state: dict, exc: ActionRefused
     return ActionNotReady(message, code=exc.code, retry_after=max(exc.retry_after or 1, 1))
 
 
-def _view(campaign: Campaign, game: GameType, state: dict, now: datetime) -> dict:
+def _view(campaign: Campaign, game: GameType, state: dict, now: datetime) -> dict[str, Any]:
+    """Return the game type's view of ``state`` at ``now`` (its keys are the type's own)."""
     return game.player_state_view(state, _params(campaign), moment(campaign, now))
 
 
@@ -129,11 +131,27 @@ def _view(campaign: Campaign, game: GameType, state: dict, now: datetime) -> dic
 class StateView:
     """A player's state as the page shows it, and what the goal brings.
 
-    The field names are the public ones of ``GET .../garden``.
+    The field names are the public ones of ``GET .../garden``
+    (``GameStateViewSchema`` dumps it); ``garden`` is the game type's view.
     """
 
-    garden: dict
-    maturity_rewards: list[dict]
+    garden: dict[str, Any]
+    maturity_rewards: list[awards.GoalReward]
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """One action's outcome: what it gained, whether it reached the goal, the new state.
+
+    The field names are the public ones (``GameActionResultSchema`` dumps
+    it, for the answer and for the result kept with the action).
+    """
+
+    action: str
+    gained: int
+    matured: bool
+    rewards: list[awards.WonCoupon]
+    garden: dict[str, Any]
 
 
 def state_view(campaign: Campaign, player: Player) -> StateView:
@@ -152,7 +170,7 @@ def _reached(campaign: Campaign, game: GameType, before: dict, after: dict) -> b
 
 
 def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, action: str,
-           key: str, now: datetime, referral_pending: bool = False) -> dict | None:
+           key: str, now: datetime, referral_pending: bool = False) -> ActionDone | None:
     """Apply ``action`` to the locked state; return the answer, or None on a lost race."""
     before = row.state
     try:
@@ -176,17 +194,16 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     if first and referral.verified_play(campaign, player.id, REFERRAL_SOURCE) is not None:
         # a welcome boost may have grown it: read the stored state (a column, never stale)
         state = db.session.scalar(select(GameState.state).where(GameState.id == row.id))
-    answer = {"action": action, "gained": gained, "matured": reached,
-              "rewards": RewardSchema(many=True).dump(rewards),
-              "garden": _view(campaign, game, state, now)}
+    answer = ActionDone(action, gained, reached, rewards, _view(campaign, game, state, now))
+    # kept as answered: a retry of the key gets these bytes again (engine.api.schemas.Kept)
     db.session.add(GameAction(game_state_id=row.id, idempotency_key=key, action=action,
-                              result=answer, created_at=now))
+                              result=GameActionResultSchema().dump(answer), created_at=now))
     db.session.flush()  # a duplicate key fails here, before the commit
     return answer
 
 
 def _stored(done: GameAction | None, action: str) -> dict | None:
-    """Return the answer stored under the request's key, if the action was done before."""
+    """Return the answer kept under the request's key, if the action was done before."""
     if done is None:
         return None
     if done.action != action:
@@ -194,10 +211,12 @@ def _stored(done: GameAction | None, action: str) -> dict | None:
     return done.result
 
 
-def perform(campaign: Campaign, player: Player, action: str, idempotency_key: str) -> dict:
+def perform(campaign: Campaign, player: Player, action: str, idempotency_key: str
+            ) -> ActionDone | dict:
     """Do ``action`` once under ``idempotency_key``; the same key answers the same again.
 
-    Returns ``{"action", "gained", "matured", "rewards", "garden"}``. Raises
+    Returns the ``ActionDone``; a retry gets the answer kept under the key
+    (``GameActionResultSchema``'s dump when it was first done). Raises
     ``ActionNotReady`` (429 with ``retry_after``) on cooldown, over the daily
     limit or out of energy; ``GoalAlreadyReached``; ``UnknownAction``.
     """

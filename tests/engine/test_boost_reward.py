@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from engine.api.schemas import GameActionResultSchema
 from engine.extensions import db
 from engine.models import Campaign, GameAction, GameState, Player, ReferralReward
 from engine.play import state
@@ -122,8 +123,8 @@ def test_racing_taps_of_friend_and_sharer_boost_once_and_lose_no_growth(app, cli
 
     def one(tap):
         player_id, key = tap
-        return state.perform(db.session.get(Campaign, campaign.id),
-                             db.session.get(Player, player_id), "sun", key)
+        return GameActionResultSchema().dump(state.perform(
+            db.session.get(Campaign, campaign.id), db.session.get(Player, player_id), "sun", key))
 
     results = run_together(pool_app, taps, one, len(taps))
     assert all(isinstance(r, dict) for r in results), results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from engine.api.schemas import GameActionResultSchema
 from engine.errors import ActionNotReady
 from engine.extensions import db
 from engine.models import (
@@ -210,11 +211,12 @@ WORKERS = 30
 
 
 def tap_all(pool_app, campaign_id, player_id, taps):
-    """Run every ``(action, key)`` tap at once; return each answer or refusal code."""
+    """Run every ``(action, key)`` tap at once; return each answer (as the API dumps it) or
+    refusal code."""
     def one(tap):
         try:
-            return state.perform(db.session.get(Campaign, campaign_id),
-                                  db.session.get(Player, player_id), *tap)
+            return GameActionResultSchema().dump(state.perform(
+                db.session.get(Campaign, campaign_id), db.session.get(Player, player_id), *tap))
         except ActionNotReady as exc:
             return exc.code
 
