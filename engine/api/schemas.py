@@ -58,15 +58,19 @@ class Kept(fields.Nested):
 
 
 class PlayerPublicSchema(Schema):
-    """A player as others see them on a board."""
+    """A player as others see them on a board (dumps a ``Player``)."""
 
     id = fields.Integer()
-    nickname = fields.String()
+    nickname = fields.String(attribute="display_name", metadata={
+        "description": "the nickname, or 玩家 and the id when none; empty if the player is gone"})
     avatar = fields.String()
 
 
 class LeaderboardEntrySchema(Schema):
-    """One ranked player (ranks are 1-based; ties: who reached the score first)."""
+    """One ranked player (ranks are 1-based; ties: who reached the score first).
+
+    Dumps ``engine.boards.standings.Standing``.
+    """
 
     rank = fields.Integer()
     score = fields.Integer()
@@ -74,7 +78,7 @@ class LeaderboardEntrySchema(Schema):
 
 
 class MyRankSchema(Schema):
-    """The viewer's own rank and best score on a board."""
+    """The viewer's own rank and best score on a board (dumps ``standings.PlayerRank``)."""
 
     rank = fields.Integer(allow_none=True)
     score = fields.Integer(allow_none=True)
@@ -130,7 +134,10 @@ class CouponSchema(Schema):
 
 
 class LeaderboardPushSchema(Schema):
-    """Socket.IO ``leaderboard`` event on ``/live``: a room's top N after a change."""
+    """Socket.IO ``leaderboard`` event on ``/live``: a room's top N after a change.
+
+    Dumps ``engine.boards.live.BoardPush``.
+    """
 
     campaign = fields.String(metadata={"description": "the campaign's slug"})
     period = fields.String()
@@ -141,16 +148,14 @@ class LeaderboardPushSchema(Schema):
                                                    "a new epoch (Redis flushed) restarts it"})
 
 
-class MyRankPushSchema(Schema):
+class MyRankPushSchema(MyRankSchema):
     """Socket.IO ``my_rank`` event on ``/live``: the player's rank after a change.
 
     Sent after the player's own score, and after each coalesced push to every
     connected player of the room whose rank changed (an overtaken player learns
-    the new rank, listed on the pushed board or not).
+    the new rank, listed on the pushed board or not). Dumps ``standings.PlayerRank``.
     """
 
-    rank = fields.Integer(allow_none=True)
-    score = fields.Integer(allow_none=True)
     period = fields.String()
     campaign = fields.String(metadata={"description": "the campaign's slug"})
 

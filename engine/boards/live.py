@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_socketio import Namespace, emit, join_room, leave_room, rooms
@@ -59,6 +60,18 @@ def player_room(player_id: int) -> str:
     return f"player:{player_id}"
 
 
+@dataclass(frozen=True)
+class BoardPush:
+    """A ``leaderboard`` event: a room's top N, numbered by its version and epoch."""
+
+    campaign: str
+    period: str
+    period_key: str
+    version: int
+    epoch: str
+    entries: list[standings.Standing]
+
+
 def board_payload(campaign: Campaign, period: str, version: int, epoch: str = "") -> dict:
     """Return the ``leaderboard`` event body for a room.
 
@@ -67,17 +80,16 @@ def board_payload(campaign: Campaign, period: str, version: int, epoch: str = ""
     """
     board = standings.boards_at(campaign, utcnow())[period]
     size = current_app.config["LEADERBOARD_PUSH_SIZE"]
-    return _BOARD.dump({"campaign": campaign.slug, "period": period,
-                        "period_key": board.period_key, "version": version, "epoch": epoch,
-                        "entries": standings.entries_payload(leaderboard.top(board, size))})
+    return _BOARD.dump(BoardPush(campaign.slug, period, board.period_key, version, epoch,
+                                 standings.standings_of(leaderboard.top(board, size))))
 
 
 def score_changed(campaign: Campaign, player_id: int,
                   ranked: dict[str, leaderboard.Ranked]) -> None:
     """Push ``my_rank`` to the player now and schedule coalesced board pushes."""
     for period, outcome in ranked.items():
-        body = _MY_RANK.dump({"rank": outcome.rank, "score": outcome.best, "period": period,
-                              "campaign": campaign.slug})
+        body = _MY_RANK.dump(standings.PlayerRank(campaign.slug, period, outcome.rank,
+                                                  outcome.best))
         socketio.emit("my_rank", body, to=player_room(player_id), namespace=NAMESPACE)
     _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
 

@@ -35,6 +35,7 @@ from flask import current_app
 
 from engine.api.schemas import MyRankPushSchema
 from engine.boards.leaderboard import Board
+from engine.boards.standings import PlayerRank
 from engine.extensions import redis_store, socketio
 
 log = logging.getLogger(__name__)
@@ -167,8 +168,7 @@ def tell_moved(message: dict) -> int:
     for player_id, (rank, best) in now.items():
         if before.get(player_id, (None, None)) == (rank, best):
             continue
-        body = _MY_RANK.dump({"rank": rank, "score": best, "period": message["period"],
-                              "campaign": message["campaign"]})
+        body = _MY_RANK.dump(PlayerRank(message["campaign"], message["period"], rank, best))
         for sid in sockets[player_id]:  # this process's sockets; the others have their own
             socketio.emit("my_rank", body, to=sid, namespace=NAMESPACE, ignore_queue=True)
             sent += 1

@@ -64,20 +64,46 @@ def submit_score(campaign: Campaign, player_id: int, score: int, reached_at: dat
             for period, raw in zip(boards, pipe.execute(), strict=True)}
 
 
-def profiles(player_ids: list[int]) -> dict[int, dict]:
-    """Return the public profile of each player id."""
+def players_by_id(player_ids: list[int]) -> dict[int, Player]:
+    """Return the player row of each id (one query)."""
     if not player_ids:
         return {}
-    rows = db.session.scalars(select(Player).where(Player.id.in_(player_ids)))
-    return {p.id: {"id": p.id, "nickname": p.display_name, "avatar": p.avatar} for p in rows}
+    return {p.id: p for p in db.session.scalars(select(Player).where(Player.id.in_(player_ids)))}
 
 
-def entries_payload(entries: list[leaderboard.Entry]) -> list[dict]:
-    """Return leaderboard entries as API.md renders them."""
-    people = profiles([e.player_id for e in entries])
-    return [{"rank": e.rank, "score": e.score,
-             "player": people.get(e.player_id, {"id": e.player_id, "nickname": "", "avatar": ""})}
+@dataclass(frozen=True)
+class Unknown:
+    """A ranked player whose row is gone: shown by id, with empty names."""
+
+    id: int
+    display_name: str = ""
+    avatar: str = ""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A ranked player on a board: rank, best score and their row."""
+
+    rank: int
+    score: int
+    player: Player | Unknown
+
+
+def standings_of(entries: list[leaderboard.Entry]) -> list[Standing]:
+    """Return board entries with their players' rows, in board order."""
+    people = players_by_id([e.player_id for e in entries])
+    return [Standing(e.rank, e.score, people.get(e.player_id) or Unknown(e.player_id))
             for e in entries]
+
+
+@dataclass(frozen=True)
+class PlayerRank:
+    """A player's rank and best score on a campaign period's board (None: not on it)."""
+
+    campaign: str
+    period: str
+    rank: int | None
+    score: int | None
 
 
 @dataclass(frozen=True)
@@ -86,8 +112,8 @@ class LeaderboardPage:
 
     period: str
     period_key: str
-    entries: list[dict]
-    me: dict | None
+    entries: list[Standing]
+    me: PlayerRank | None
 
 
 def leaderboard_view(campaign: Campaign, player: Player | None, period: str, limit: int,
@@ -102,8 +128,8 @@ def leaderboard_view(campaign: Campaign, player: Player | None, period: str, lim
         entries = leaderboard.top(board, limit)
     me = None
     if player is not None and (rank := leaderboard.rank_for(board, player.id)) is not None:
-        me = {"rank": rank, "score": leaderboard.score_for(board, player.id)}
-    return LeaderboardPage(period, board.period_key, entries_payload(entries), me)
+        me = PlayerRank(campaign.slug, period, rank, leaderboard.score_for(board, player.id))
+    return LeaderboardPage(period, board.period_key, standings_of(entries), me)
 
 
 def clear_standings(campaign_id: int) -> int:

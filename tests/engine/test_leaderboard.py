@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine.boards import leaderboard, periods, standings
 from engine.boards.leaderboard import Board
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
-from engine.models import PlaySession, Score
+from engine.models import Player, PlaySession, Score
 from tests.factories import make_campaign, make_player
 
 # these run again on a Redis Cluster in CI (HUDONG_TEST_CLUSTER=1 pytest -m cluster)
@@ -129,18 +130,37 @@ def test_leaderboard_api_top_around_and_me(app, client):
     now = utcnow()
     for i, player in enumerate(others):
         standings.submit_score(campaign, player.id, (i + 1) * 10, now)
+    others[28].avatar = "https://thirdwx.qlogo.cn/a.png"
+    db.session.commit()
     resp = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?limit=3")
-    body = resp.get_json()
-    assert body["period"] == "all" and body["period_key"] == "all" and body["me"] is None
-    assert [(e["rank"], e["score"]) for e in body["entries"]] == [(1, 300), (2, 290), (3, 280)]
-    assert body["entries"][0]["player"]["nickname"] == "玩家29"
+    assert resp.get_json() == {"period": "all", "period_key": "all", "me": None, "entries": [
+        {"rank": 1, "score": 300, "player": {"id": others[29].id, "nickname": "玩家29",
+                                             "avatar": ""}},
+        {"rank": 2, "score": 290, "player": {"id": others[28].id, "nickname": "玩家28",
+                                             "avatar": "https://thirdwx.qlogo.cn/a.png"}},
+        {"rank": 3, "score": 280, "player": {"id": others[27].id, "nickname": "玩家27",
+                                             "avatar": ""}}]}
     opened = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", json={}).get_json()
     client.post(f"/api/v1/sessions/{opened['session_id']}/finish",
                 json={"token": opened["token"], "moves": []})
     body = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard"
                       "?period=daily&limit=2&around=me&from=singlemessage").get_json()
+    assert set(body) == {"period", "period_key", "entries", "me"}
+    assert (body["period"], body["period_key"]) == (
+        "daily", periods.period_key("daily", now, campaign.timezone))
     assert body["me"] == {"rank": 31, "score": 0}
     assert [e["rank"] for e in body["entries"]] == [27, 28, 29, 30, 31]
+    me = body["entries"][-1]["player"]  # no nickname: a stable anonymous name
+    assert me == {"id": me["id"], "nickname": f"玩家{me['id']:05d}", "avatar": ""}
     bad = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?period=monthly")
     assert bad.status_code == 422 and "period" in bad.get_json()["error"]["fields"]
     assert client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard?limit=0").status_code == 422
+
+
+def test_a_ranked_player_without_a_row_shows_by_id_with_empty_names(app, client):
+    campaign = make_campaign()
+    gone = db.session.scalar(select(db.func.max(Player.id))) or 0
+    standings.submit_score(campaign, gone + 1000, 50, utcnow())
+    body = client.get(f"/api/v1/campaigns/{campaign.slug}/leaderboard").get_json()
+    assert body["entries"] == [{"rank": 1, "score": 50,
+                                "player": {"id": gone + 1000, "nickname": "", "avatar": ""}}]
