@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,19 +37,20 @@ def create_group(brand_id: int, name: str, exclusive: bool) -> TagGroup:
     return group
 
 
-def rules_of(brand_id: int) -> list[dict]:
-    """Return the brand's rules with their group names (the defaults on first use)."""
-    names = {g.id: g.name for g in groups_of(brand_id)}
-    rules = db.session.scalars(select(TagRule).where(TagRule.brand_id == brand_id)
-                               .order_by(TagRule.group_id, TagRule.priority.desc(), TagRule.id))
-    return [rule_view(rule, names[rule.group_id]) for rule in rules]
+@dataclass(frozen=True)
+class Audience:
+    """Who a campaign is for: the holders of ``tag`` (None: everyone), limited or recommended."""
+
+    tag: str | None
+    mode: str | None
 
 
-def rule_view(rule: TagRule, group: str) -> dict:
-    """Return a rule as the admin API shows it."""
-    return {"id": rule.id, "name": rule.name, "group": group, "rule": rule.rule,
-            "priority": rule.priority, "created_at": rule.created_at,
-            "updated_at": rule.updated_at}
+def rules_of(brand_id: int) -> list[TagRule]:
+    """Return the brand's rules, each with its group loaded (the defaults on first use)."""
+    groups_of(brand_id)  # the groups stay in the session: ``rule.group`` needs no query
+    return list(db.session.scalars(
+        select(TagRule).where(TagRule.brand_id == brand_id)
+        .order_by(TagRule.group_id, TagRule.priority.desc(), TagRule.id)))
 
 
 def _group_named(brand_id: int, name: str) -> TagGroup:
@@ -82,27 +85,27 @@ def _owned_rule(brand_id: int, rule_id: int) -> TagRule:
     return rule
 
 
-def _save(rule: TagRule, group_name: str) -> dict:
+def _save(rule: TagRule) -> TagRule:
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict("已有同名标签", code="duplicate_name") from None
     jobs.schedule_full(rule.brand_id)
-    return rule_view(rule, group_name)
+    return rule
 
 
-def create_rule(brand_id: int, body: dict) -> dict:
+def create_rule(brand_id: int, body: dict) -> TagRule:
     """Create a tag rule from ``{"name", "group", "rule", "priority"?}``; evaluate it soon."""
     groups_of(brand_id)
     group = _group_named(brand_id, body["group"])
     rule = TagRule(brand_id=brand_id, group_id=group.id, name=body["name"],
                    rule=checked_rule(brand_id, body["rule"]), priority=body.get("priority", 0))
     db.session.add(rule)
-    return _save(rule, group.name)
+    return _save(rule)
 
 
-def update_rule(brand_id: int, rule_id: int, body: dict) -> dict:
+def update_rule(brand_id: int, rule_id: int, body: dict) -> TagRule:
     """Change a rule's name, group, rule or priority; its holders are re-evaluated soon."""
     rule = _owned_rule(brand_id, rule_id)
     group = (_group_named(brand_id, body["group"]) if "group" in body
@@ -115,7 +118,7 @@ def update_rule(brand_id: int, rule_id: int, body: dict) -> dict:
     rule.name = body.get("name", rule.name)
     rule.priority = body.get("priority", rule.priority)
     rule.updated_at = utcnow()
-    return _save(rule, group.name)
+    return _save(rule)
 
 
 def delete_rule(brand_id: int, rule_id: int) -> None:
@@ -127,18 +130,18 @@ def delete_rule(brand_id: int, rule_id: int) -> None:
     db.session.commit()
 
 
-def dry_run(brand_id: int, rule) -> dict:
+def dry_run(brand_id: int, rule) -> evaluation.DryRun:
     """Return how many players ``rule`` would tag now, without saving anything."""
     return evaluation.dry_run(brand_id, checked_rule(brand_id, rule))
 
 
-def tag_counts(brand_id: int) -> list[dict]:
+def tag_counts(brand_id: int) -> list[evaluation.TagCount]:
     """Return every tag of the brand with how many players hold it."""
     groups_of(brand_id)
     return evaluation.tag_counts(brand_id)
 
 
-def set_audience(campaign: Campaign, tag: str | None, mode: str) -> dict:
+def set_audience(campaign: Campaign, tag: str | None, mode: str) -> Audience:
     """Limit or recommend a campaign to the players holding ``tag`` (None: everyone)."""
     if tag is not None and db.session.scalar(select(TagRule.id).where(
             TagRule.brand_id == campaign.brand_id, TagRule.name == tag)) is None:
@@ -146,4 +149,4 @@ def set_audience(campaign: Campaign, tag: str | None, mode: str) -> dict:
                             fields={"tag": [f"未知标签：{tag}"]})
     campaign.audience = {"tag": tag, "mode": mode} if tag else None
     db.session.commit()
-    return {"tag": tag, "mode": mode if tag else None}
+    return Audience(tag, mode if tag else None)

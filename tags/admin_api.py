@@ -15,7 +15,16 @@ blp = Blueprint("admin_tags", __name__, url_prefix="/api/v1/admin",
 _NAME = validate.Length(min=1, max=40)
 
 
+class GroupName(fields.String):
+    """A tag group by its name: loads the name as given, dumps the name of a rule's group row."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(None if value is None else value.name, attr, obj, **kwargs)
+
+
 class GroupSchema(Schema):
+    """A tag group (dumps a ``TagGroup``)."""
+
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=_NAME)
     exclusive = fields.Boolean(load_default=False, metadata={
@@ -23,13 +32,17 @@ class GroupSchema(Schema):
 
 
 class GroupsSchema(Schema):
+    """The brand's tag groups."""
+
     groups = fields.List(fields.Nested(GroupSchema))
 
 
 class RuleSchema(Schema):
+    """A tag rule: the tag, its group and the condition (dumps a ``TagRule``)."""
+
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=_NAME, metadata={"description": "the tag"})
-    group = fields.String(required=True, validate=_NAME)
+    group = GroupName(required=True, validate=_NAME, metadata={"description": "the group's name"})
     rule = fields.Raw(required=True, metadata={"description": "JSON condition (docs/tags.md)"})
     priority = fields.Integer(load_default=0, validate=validate.Range(min=-1000, max=1000))
     created_at = fields.DateTime(dump_only=True)
@@ -44,6 +57,8 @@ class RulePatchSchema(Schema):
 
 
 class RulesSchema(Schema):
+    """The brand's tag rules, by group, priority (highest first) and id."""
+
     rules = fields.List(fields.Nested(RuleSchema))
 
 
@@ -52,21 +67,27 @@ class DryRunBodySchema(Schema):
 
 
 class DryRunSchema(Schema):
+    """What a rule would do now, nothing saved (dumps ``tags.evaluation.DryRun``)."""
+
     players = fields.Integer(metadata={"description": "players of the brand"})
     matched = fields.Integer(metadata={"description": "players the rule matches now"})
     would_tag = fields.Integer(metadata={"description": "of those, who consented to profiling"})
 
 
 class TagCountSchema(Schema):
-    rule_id = fields.Integer()
-    tag = fields.String()
-    group = fields.String()
-    exclusive = fields.Boolean()
-    priority = fields.Integer()
-    players = fields.Integer()
+    """A tag with how many players hold it now (dumps ``tags.evaluation.TagCount``)."""
+
+    rule_id = fields.Integer(attribute="rule.id")
+    tag = fields.String(attribute="rule.name")
+    group = fields.String(attribute="group.name")
+    exclusive = fields.Boolean(attribute="group.exclusive")
+    priority = fields.Integer(attribute="rule.priority")
+    players = fields.Integer(metadata={"description": "players holding the tag now"})
 
 
 class TagCountsSchema(Schema):
+    """Every tag of the brand, by group, priority (highest first) and rule id."""
+
     tags = fields.List(fields.Nested(TagCountSchema))
 
 
@@ -140,6 +161,8 @@ class TagsView(MethodView):
 
 
 class AudienceSchema(Schema):
+    """Who a campaign is for (dumps ``tags.admin.Audience``)."""
+
     tag = fields.String(required=True, allow_none=True, validate=_NAME, metadata={
         "description": "the tag whose holders the campaign is for; null: everyone"})
     mode = fields.String(load_default="limit", allow_none=True,

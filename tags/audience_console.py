@@ -53,5 +53,5 @@ def save_campaign_audience(campaign_id: int):
     except DomainError as exc:
         return _page(campaign, shown, (exc.fields or {}) | {"_schema": [exc.message]},
                      status=status_of(exc))
-    return _page(campaign, {"tag": saved["tag"] or "", "mode": saved["mode"] or "limit"},
+    return _page(campaign, {"tag": saved.tag or "", "mode": saved.mode or "limit"},
                  saved=True)

@@ -15,7 +15,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from engine.access import auth
 from engine.api.errors import status_of
 from engine.errors import DomainError, NotFound
+from engine.models import TagRule
 from tags import admin, jobs
+from tags.evaluation import DryRun
 from tags.language import EVENT_KINDS, OPS
 from tags.metrics import CAMPAIGN_METRICS, METRICS
 
@@ -69,22 +71,24 @@ def flat(messages, path: str = "") -> list[str]:
 
 
 def _page(brand, *, errors: dict | None = None, editing: dict | None = None,
-          dry_run: dict | None = None, group_errors: dict | None = None, done: str = "",
+          dry_run: DryRun | None = None, group_errors: dict | None = None, done: str = "",
           status: int = 200):
-    rules = admin.rules_of(brand.id)
     return render_template(
         "console/tags.html", brand=brand, tab="tags", counts=admin.tag_counts(brand.id),
-        groups=admin.groups_of(brand.id), rules={r["id"]: r for r in rules},
-        progress=jobs.evaluation_status(brand.id), errors=errors or {}, editing=editing,
-        dry_run=dry_run, group_errors=group_errors or {}, done=done,
+        groups=admin.groups_of(brand.id), progress=jobs.evaluation_status(brand.id),
+        errors=errors or {}, editing=editing, dry_run=dry_run,
+        group_errors=group_errors or {}, done=done,
         rule_errors=flat((errors or {}).get("rule", [])),
         metrics=sorted(METRICS), campaign_metrics=sorted(CAMPAIGN_METRICS),
         event_kinds=EVENT_KINDS, ops=OPS, example=json.dumps(EXAMPLE, ensure_ascii=False,
                                                              indent=2)), status
 
 
-def _editing(rule: dict) -> dict:
-    return {**rule, "rule_text": json.dumps(rule["rule"], ensure_ascii=False, indent=2)}
+def _editing(rule: TagRule) -> dict:
+    """Return the rule as the form shows it, its condition as indented JSON text."""
+    return {"id": rule.id, "name": rule.name, "group": rule.group.name,
+            "priority": rule.priority,
+            "rule_text": json.dumps(rule.rule, ensure_ascii=False, indent=2)}
 
 
 @bp.get("/brands/<slug>/tags")
@@ -93,7 +97,7 @@ def tags_page(slug: str):
     brand = auth.owned_brand(slug)
     editing = None
     if (rule_id := request.args.get("edit", type=int)) is not None:
-        found = [r for r in admin.rules_of(brand.id) if r["id"] == rule_id]
+        found = [r for r in admin.rules_of(brand.id) if r.id == rule_id]
         if not found:
             raise NotFound("找不到该标签规则")
         editing = _editing(found[0])
@@ -138,7 +142,7 @@ def _save_rule(slug: str, rule_id: int | None):
     except DomainError as exc:
         return _page(brand, errors=(exc.fields or {}) | {"_schema": [exc.message]},
                      editing=shown, status=status_of(exc))
-    return _page(brand, done=saved["name"])
+    return _page(brand, done=saved.name)
 
 
 @bp.post("/brands/<slug>/tags/rules/<int:rule_id>/delete")

@@ -40,6 +40,24 @@ class RuleRow:
 
 
 @dataclass(frozen=True)
+class DryRun:
+    """What a rule would do now: the brand's players, whom it matches, whom it may tag."""
+
+    players: int
+    matched: int
+    would_tag: int
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag (its rule and group) with how many players hold it now."""
+
+    rule: TagRule
+    group: TagGroup
+    players: int
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one evaluation did."""
 
@@ -114,24 +132,21 @@ def evaluate_brand(brand_id: int, players: np.ndarray | None = None, now: int | 
     return outcome
 
 
-def dry_run(brand_id: int, rule: dict) -> dict:
+def dry_run(brand_id: int, rule: dict) -> DryRun:
     """Return how many players ``rule`` would match now, and how many of them may be tagged."""
     m = load_metrics(brand_id)
     found = Evaluator(m).matches(rule)
     allowed = consented(brand_id, m.player_ids)
-    return {"players": len(m), "matched": int(found.sum()),
-            "would_tag": int((found & allowed).sum())}
+    return DryRun(len(m), int(found.sum()), int((found & allowed).sum()))
 
 
-def tag_counts(brand_id: int) -> list[dict]:
+def tag_counts(brand_id: int) -> list[TagCount]:
     """Return each tag of the brand with its group and how many players hold it now."""
     held = dict(db.session.execute(
         select(PlayerTag.rule_id, func.count()).where(PlayerTag.brand_id == brand_id)
         .group_by(PlayerTag.rule_id)).all())
     rows = db.session.execute(
-        select(TagRule.id, TagRule.name, TagGroup.name, TagGroup.exclusive, TagRule.priority)
-        .join(TagGroup, TagGroup.id == TagRule.group_id).where(TagRule.brand_id == brand_id)
+        select(TagRule, TagGroup).join(TagGroup, TagGroup.id == TagRule.group_id)
+        .where(TagRule.brand_id == brand_id)
         .order_by(TagGroup.id, TagRule.priority.desc(), TagRule.id)).all()
-    return [{"rule_id": rid, "tag": name, "group": group, "exclusive": exclusive,
-             "priority": priority, "players": held.get(rid, 0)}
-            for rid, name, group, exclusive, priority in rows]
+    return [TagCount(rule, group, held.get(rule.id, 0)) for rule, group in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +14,8 @@ from engine.extensions import db
 from engine.models import PlayerTag, ProfilingConsent, TagChange
 from tags import evaluation, outbox
 from tests.factories import make_brand, make_campaign, make_marketer, make_player
+
+MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 
 
 def bearer(marketer) -> dict:
@@ -33,6 +36,10 @@ def active(brand, campaign, player, days_ago: float, kind: str = "visit") -> Non
     event = record_event(kind, brand_id=brand.id, campaign_id=campaign.id, player_id=player.id)
     event.created_at = utcnow() - timedelta(days=days_ago)
     db.session.commit()
+
+
+def moment(value) -> bool:
+    return isinstance(value, str) and bool(MOMENT.match(value))
 
 
 def tags_of(player) -> set[str]:
@@ -92,6 +99,12 @@ def test_rule_crud_dry_run_counts_and_removal_changes(client):
     created = client.post(f"{base}/tag-rules", headers=headers,
                           json={"name": "常客", "group": "参与", "rule": rule})
     assert created.status_code == 201, created.json
+    assert created.json == {"id": created.json["id"], "name": "常客", "group": "参与",
+                            "rule": rule, "priority": 0, "created_at": created.json["created_at"],
+                            "updated_at": created.json["updated_at"]}
+    assert moment(created.json["created_at"]) and moment(created.json["updated_at"])
+    listed = client.get(f"{base}/tag-rules", headers=headers).json["rules"]
+    assert [r for r in listed if r["id"] == created.json["id"]] == [created.json]
     dup = client.post(f"{base}/tag-rules", headers=headers,
                       json={"name": "常客", "group": "参与", "rule": rule})
     assert dup.status_code == 409
@@ -99,12 +112,21 @@ def test_rule_crud_dry_run_counts_and_removal_changes(client):
     assert "常客" in tags_of(players[0]) and "常客" not in tags_of(players[1])
     assert tags_of(declined) == set()  # no consent: never tagged
     assert evaluation.evaluate_brand(brand.id).changes == 0  # twice: nothing written
-    counts = {t["tag"]: t["players"] for t in
-              client.get(f"{base}/tags", headers=headers).json["tags"]}
+    tags = client.get(f"{base}/tags", headers=headers).json["tags"]
+    counts = {t["tag"]: t["players"] for t in tags}
     assert counts["常客"] == 1 and counts["活跃"] == 3 and counts["沉睡"] == 0
+    assert {"rule_id": created.json["id"], "tag": "常客", "group": "参与", "exclusive": False,
+            "priority": 0, "players": 1} in tags
+    [lively] = [t for t in tags if t["tag"] == "活跃"]
+    assert set(lively) == {"rule_id", "tag", "group", "exclusive", "priority", "players"}
+    assert (lively["group"], lively["exclusive"], lively["players"]) == ("活跃度", True, 3)
     patched = client.patch(f"{base}/tag-rules/{created.json['id']}", headers=headers,
-                           json={"rule": {"event": "visit", "within_days": 1}})
+                           json={"rule": {"event": "visit", "within_days": 1}, "priority": 5})
     assert patched.status_code == 200
+    assert patched.json == {**created.json, "priority": 5,
+                            "rule": {"event": "visit", "within_days": 1, "min_count": 1},
+                            "updated_at": patched.json["updated_at"]}
+    assert moment(patched.json["updated_at"])
     evaluation.evaluate_brand(brand.id)
     assert all("常客" in tags_of(p) for p in players)
     gone = client.delete(f"{base}/tag-rules/{created.json['id']}", headers=headers)
@@ -113,6 +135,21 @@ def test_rule_crud_dry_run_counts_and_removal_changes(client):
         TagChange.tag == "常客", TagChange.op == "remove")).all()
     assert {c.player_id for c in removed} == {p.id for p in players}
     assert {c.reason for c in removed} == {"rule_deleted"}
+
+
+def test_a_rule_moved_to_another_group_answers_with_the_new_group(client):
+    brand = make_brand()
+    headers = bearer(make_marketer(brand))
+    url = f"/api/v1/admin/brands/{brand.slug}/tag-rules"
+    rule = {"metric": "plays", "op": ">=", "value": 3}
+    made = client.post(url, headers=headers, json={"name": "常玩", "group": "参与", "rule": rule,
+                                                   "priority": -2}).json
+    assert (made["group"], made["priority"]) == ("参与", -2)
+    moved = client.patch(f"{url}/{made['id']}", headers=headers, json={"group": "生命周期"})
+    assert moved.status_code == 200
+    assert moved.json == {**made, "group": "生命周期", "updated_at": moved.json["updated_at"]}
+    assert [r for r in client.get(url, headers=headers).json["rules"]
+            if r["id"] == made["id"]] == [moved.json]
 
 
 def test_exclusive_group_gives_the_highest_priority_tag(app):

@@ -36,7 +36,8 @@ def test_a_limited_campaign_refuses_players_without_the_tag(app):
     winback = make_campaign(brand, game_params=FAST)
     assert _limit_to(app.test_client(), brand, winback, "沉睡").status_code == 422  # no rules yet
     evaluation.evaluate_brand(brand.id)  # installs the default rules
-    assert _limit_to(app.test_client(), brand, winback, "合成玩家").status_code == 200
+    limited = _limit_to(app.test_client(), brand, winback, "合成玩家")
+    assert limited.status_code == 200 and limited.json == {"tag": "合成玩家", "mode": "limit"}
     outsider, player, opted_out = app.test_client(), app.test_client(), app.test_client()
     for c in (outsider, player, opted_out):
         c.get(f"/c/{home.slug}")
@@ -64,6 +65,8 @@ def test_a_limited_campaign_refuses_players_without_the_tag(app):
     stranger = app.test_client()
     stranger.get(f"/c/{winback.slug}")
     assert stranger.post(f"/api/v1/campaigns/{winback.slug}/sessions", json={}).status_code == 201
+    everyone = _limit_to(app.test_client(), brand, winback, None, mode="recommend")
+    assert everyone.status_code == 200 and everyone.json == {"tag": None, "mode": None}
 
 
 def test_a_burst_of_events_becomes_one_job_that_tags_everyone(app):
