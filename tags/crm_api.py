@@ -47,13 +47,18 @@ class ChangesSchema(Schema):
 
 
 class PlayerTagSchema(Schema):
-    tag = fields.String()
-    group = fields.String()
-    rule_id = fields.Integer()
-    set_at = fields.DateTime()
+    """A tag the player holds now (dumps ``tags.state.HeldTag``)."""
+
+    tag = fields.String(attribute="rule.name", metadata={"description": "the tag's name"})
+    group = fields.String(attribute="group.name", metadata={"description": "its group's name"})
+    rule_id = fields.Integer(attribute="held.rule_id")
+    set_at = fields.DateTime(attribute="held.set_at", metadata={
+        "description": "when the player got the tag"})
 
 
 class PlayerTagsSchema(Schema):
+    """A player's current tags, oldest first."""
+
     player_id = fields.Integer()
     tags = fields.List(fields.Nested(PlayerTagSchema))
 

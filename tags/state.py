@@ -8,6 +8,8 @@ then commits. Evaluating twice writes nothing the second time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sqlalchemy import delete, insert, select
 
@@ -20,6 +22,15 @@ from tags import outbox
 # a (player, rule) pair packed in one int64: player id in the high bits
 _RULE_BITS = 24
 _CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class HeldTag:
+    """A tag a player holds now (the row), with the rule and the group that name it."""
+
+    held: PlayerTag
+    rule: TagRule
+    group: TagGroup
 
 
 def pack(player_ids: np.ndarray, rule_ids: np.ndarray) -> np.ndarray:
@@ -142,15 +153,14 @@ def stored_pairs(brand_id: int) -> np.ndarray:
     return np.sort(_stored(brand_id, None)[0])
 
 
-def tags_of(brand_id: int, player_id: int) -> list[dict]:
-    """Return a player's tags with the rule and time that set each; 404 for another brand's."""
+def tags_of(brand_id: int, player_id: int) -> list[HeldTag]:
+    """Return a player's tags, oldest first, with their rules; 404 for another brand's."""
     player = db.session.get(Player, player_id)
     if player is None or player.brand_id != brand_id:
         raise NotFound("找不到该玩家")
     rows = db.session.execute(
-        select(TagRule.name, TagGroup.name, PlayerTag.rule_id, PlayerTag.set_at)
+        select(PlayerTag, TagRule, TagGroup)
         .join(TagRule, TagRule.id == PlayerTag.rule_id)
         .join(TagGroup, TagGroup.id == PlayerTag.group_id)
         .where(PlayerTag.player_id == player_id).order_by(PlayerTag.set_at, PlayerTag.id)).all()
-    return [{"tag": tag, "group": group, "rule_id": rule_id, "set_at": set_at}
-            for tag, group, rule_id, set_at in rows]
+    return [HeldTag(*row) for row in rows]

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine.access.auth import create_access_token
+from engine.access.auth import create_access_token, create_api_key
 from engine.clock import utcnow
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import PlayerTag, ProfilingConsent, TagChange
+from engine.models import PlayerTag, ProfilingConsent, TagChange, TagGroup, TagRule
 from tags import evaluation, outbox
 from tests.factories import make_brand, make_campaign, make_marketer, make_player
 
@@ -44,7 +44,7 @@ def moment(value) -> bool:
 
 def tags_of(player) -> set[str]:
     from tags.state import tags_of as held
-    return {t["tag"] for t in held(player.brand_id, player.id)}
+    return {t.rule.name for t in held(player.brand_id, player.id)}
 
 
 def test_default_groups_and_rules_come_first(client):
@@ -150,6 +150,33 @@ def test_a_rule_moved_to_another_group_answers_with_the_new_group(client):
     assert moved.json == {**made, "group": "生命周期", "updated_at": moved.json["updated_at"]}
     assert [r for r in client.get(url, headers=headers).json["rules"]
             if r["id"] == made["id"]] == [moved.json]
+
+
+def test_the_crm_reads_a_players_tags_every_field(client):
+    brand = make_brand()
+    campaign = make_campaign(brand)
+    player, untagged = consenting_player(brand), make_player(brand)
+    for p in (player, untagged):
+        active(brand, campaign, p, 0.1)
+    evaluation.evaluate_brand(brand.id)
+    secret, _ = create_api_key(brand, ["tags:read"])
+    db.session.commit()
+    key = {"Authorization": f"Bearer {secret}"}
+    rows = db.session.execute(
+        select(PlayerTag.rule_id, TagRule.name, TagGroup.name)
+        .join(TagRule, TagRule.id == PlayerTag.rule_id)
+        .join(TagGroup, TagGroup.id == PlayerTag.group_id)
+        .where(PlayerTag.player_id == player.id).order_by(PlayerTag.set_at, PlayerTag.id)).all()
+    assert {name for _, name, _ in rows} >= {"只看不玩", "活跃", "新客"}
+    answer = client.get(f"/api/v1/crm/players/{player.id}/tags", headers=key).json
+    assert all(moment(t["set_at"]) for t in answer["tags"])
+    assert answer == {"player_id": player.id, "tags": [
+        {"tag": tag, "group": group, "rule_id": rule_id, "set_at": t["set_at"]}
+        for (rule_id, tag, group), t in zip(rows, answer["tags"], strict=True)]}
+    assert client.get(f"/api/v1/crm/players/{untagged.id}/tags", headers=key).json == {
+        "player_id": untagged.id, "tags": []}
+    stranger = make_player(make_brand())
+    assert client.get(f"/api/v1/crm/players/{stranger.id}/tags", headers=key).status_code == 404
 
 
 def test_exclusive_group_gives_the_highest_priority_tag(app):

@@ -85,7 +85,7 @@ def test_a_burst_of_events_becomes_one_job_that_tags_everyone(app):
     assert redis_store.r.scard(keys.tags_dirty(brand.id)) == 0
     ids = [c.get(f"/api/v1/campaigns/{campaign.slug}").json["player"]["id"] for c in clients]
     from tags.state import tags_of
-    assert all({"只看不玩", "活跃", "新客"} <= {t["tag"] for t in tags_of(brand.id, pid)}
+    assert all({"只看不玩", "活跃", "新客"} <= {t.rule.name for t in tags_of(brand.id, pid)}
                for pid in ids)
     assert evaluation.evaluate_brand(brand.id).changes == 0  # the same answer as a full pass
     assert tag_jobs.reevaluate_job(brand.id) == 0  # nothing marked: nothing done
