@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    literal,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from engine.clock import utcnow
 from engine.extensions import db
@@ -99,11 +111,17 @@ class PrizeDay(db.Model):
     awarded: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DrawCredit(db.Model):
-    """An extra draw earned by play or by a referred friend's verified play."""
+class EarnedCredit:
+    """Columns and unique key of a credit earned once per source key (a draw, a play).
 
-    __tablename__ = "draw_credits"
-    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "source_key"),)
+    ``source`` says what earned it (play, referral, a reward rule), ``source_key``
+    makes the grant idempotent by constraint, ``day_key`` is the campaign's local
+    day it was earned on (caps per day count it).
+    """
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint("campaign_id", "player_id", "source_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
@@ -113,8 +131,30 @@ class DrawCredit(db.Model):
     day_key: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @classmethod
+    def insert_once(cls, values: dict, dialect: str, *conditions):
+        """Return an INSERT of ``values`` if ``conditions`` hold, nothing on a known key.
 
-class PlayCredit(db.Model):
+        It returns the new row's id: RETURNING, not rowcount, which the ORM's
+        execution of this insert leaves unreliable on psycopg.
+        """
+        table = cls.__table__
+        columns = [table.c[name] for name in values]
+        # a WHERE (if only TRUE) lets SQLite parse ON CONFLICT after an INSERT ... SELECT
+        row = select(*(literal(values[c.name], c.type) for c in columns)).where(
+            *(conditions or (literal(True),)))
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return (insert(table).from_select(columns, row).on_conflict_do_nothing()
+                .returning(table.c.id))
+
+
+class DrawCredit(EarnedCredit, db.Model):
+    """An extra draw earned by play or by a referred friend's verified play."""
+
+    __tablename__ = "draw_credits"
+
+
+class PlayCredit(EarnedCredit, db.Model):
     """An extra play: one session past the day's play limit, earned by a reward.
 
     It is kept until a session spends it (``PlaySession.credit_id``), so an
@@ -122,15 +162,6 @@ class PlayCredit(db.Model):
     """
 
     __tablename__ = "play_credits"
-    __table_args__ = (UniqueConstraint("campaign_id", "player_id", "source_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16))
-    source_key: Mapped[str] = mapped_column(String(80))
-    day_key: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Draw(db.Model):

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.boards import periods
@@ -95,20 +94,13 @@ def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: st
     day = _today(campaign)
     values = {"campaign_id": campaign.id, "player_id": player_id, "source": source,
               "source_key": source_key, "day_key": day, "created_at": utcnow()}
-    columns = [DrawCredit.__table__.c[name] for name in values]
-    row = select(*(literal(values[c.name], c.type) for c in columns))
+    conditions = ()
     if source == "play":
         today = (select(func.count()).select_from(DrawCredit).where(
             DrawCredit.campaign_id == campaign.id, DrawCredit.player_id == player_id,
             DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
-        row = row.where(today < draw_config(campaign)["max_play_credits_per_day"])
-    else:
-        row = row.where(literal(True))  # SQLite parses ON CONFLICT after a WHERE only
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    # RETURNING, not rowcount: the ORM's execution of this insert leaves rowcount
-    # unreliable on psycopg, and a row comes back exactly when one was written
-    statement = (dialect.insert(DrawCredit.__table__).from_select(columns, row)
-                 .on_conflict_do_nothing().returning(DrawCredit.__table__.c.id))
+        conditions = (today < draw_config(campaign)["max_play_credits_per_day"],)
+    statement = DrawCredit.insert_once(values, db.session.get_bind().dialect.name, *conditions)
     return db.session.execute(statement).first() is not None
 
 

@@ -13,8 +13,7 @@ use for extra plays: rewarding them is refused when the rewards are set.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import exists, func, select
 
 from engine.clock import local_day, utcnow
 from engine.extensions import db
@@ -26,13 +25,7 @@ def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: st
     values = {"campaign_id": campaign.id, "player_id": player_id, "source": source,
               "source_key": source_key[:80], "created_at": utcnow(),
               "day_key": local_day(utcnow(), campaign.timezone).isoformat()}
-    table = PlayCredit.__table__
-    columns = [table.c[name] for name in values]
-    # the WHERE lets SQLite parse ON CONFLICT after an INSERT ... SELECT
-    row = select(*(literal(values[c.name], c.type) for c in columns)).where(literal(True))
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(table).from_select(columns, row).on_conflict_do_nothing()
-                 .returning(table.c.id))
+    statement = PlayCredit.insert_once(values, db.session.get_bind().dialect.name)
     return db.session.execute(statement).first() is not None
 
 

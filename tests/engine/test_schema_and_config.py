@@ -6,16 +6,34 @@ import secrets
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import UniqueConstraint, inspect
 
 from engine import create_app
 from engine.config import DEV_SECRET, load_config, normalize_database_url
 from engine.extensions import db
+from engine.models import DrawCredit, PlayCredit
+from engine.models.reward import EarnedCredit
 
 
 def test_models_and_migrations_agree(runner):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def _shape(table):
+    """Return a table's columns and unique keys without its name."""
+    columns = {(c.name, repr(c.type), c.nullable, c.primary_key, c.index,
+                tuple(sorted(fk.target_fullname for fk in c.foreign_keys))) for c in table.c}
+    uniques = {tuple(c.name for c in u.columns) for u in table.constraints
+               if isinstance(u, UniqueConstraint)}
+    return columns, uniques
+
+
+def test_earned_credits_have_one_definition():
+    # draws and plays earned once per source key: one mixin holds columns and key
+    assert issubclass(DrawCredit, EarnedCredit) and issubclass(PlayCredit, EarnedCredit)
+    assert _shape(DrawCredit.__table__) == _shape(PlayCredit.__table__)
+    assert _shape(PlayCredit.__table__)[1] == {("campaign_id", "player_id", "source_key")}
 
 
 def test_empty_sqlite_upgrades_to_head_and_back(tmp_path, app_config):
