@@ -19,7 +19,6 @@ from engine.api.schemas import (
 from engine.boards import standings
 from engine.boards.periods import PERIODS
 from engine.campaigns import cache, lifecycle, public_view
-from engine.clock import isoformat
 from engine.play import sessions
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
@@ -115,14 +114,25 @@ class StartSessionSchema(Schema):
     """The body of a session start: nothing is needed yet."""
 
 
-class SessionOpenedSchema(Schema):
-    """A play session the server opened: play it with this seed, finish it with the token."""
+class SessionGameSchema(Schema):
+    """The game a session plays: its type and params (dumps the campaign)."""
 
-    session_id = fields.String()
-    seed = fields.Integer()
+    type = fields.String(attribute="game_type")
+    params = free_form("the game type's params, as its own params schema filled them in",
+                       attribute="game_params")
+
+
+class SessionOpenedSchema(Schema):
+    """A play session the server opened: play it with this seed, finish it with the token.
+
+    Dumps ``engine.play.sessions.SessionOpened``.
+    """
+
+    session_id = fields.String(attribute="session.id")
+    seed = fields.Integer(attribute="session.seed")
     token = fields.String()
-    game = fields.Nested(GameSchema)
-    expires_at = fields.String()
+    game = fields.Nested(SessionGameSchema, attribute="campaign")
+    expires_at = Moment(attribute="session.expires_at")
 
 
 class LeaderboardQuerySchema(QuerySchema):
@@ -161,11 +171,7 @@ class SessionsView(MethodView):
         """Open a play session (403 not live, 429 no plays left today)."""
         found, player = cache.public_campaign_and_player(slug)
         campaign = found.campaign
-        session = sessions.start_session(campaign, identity.player_or_new(campaign, player))
-        return {"session_id": session.id, "seed": session.seed,
-                "token": sessions.session_token(session),
-                "game": {"type": campaign.game_type, "params": campaign.game_params},
-                "expires_at": isoformat(session.expires_at)}
+        return sessions.open_session(campaign, identity.player_or_new(campaign, player))
 
 
 @blp.route("/<slug>/leaderboard")

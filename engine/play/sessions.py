@@ -76,6 +76,21 @@ def session_token(play: PlaySession) -> str:
     return _serializer().dumps({"s": play.id, "p": play.player_id})
 
 
+@dataclass(frozen=True)
+class SessionOpened:
+    """A play session just opened, the token that finishes it, and its campaign's game."""
+
+    session: PlaySession
+    token: str
+    campaign: Campaign
+
+
+def open_session(campaign: Campaign, player: Player) -> SessionOpened:
+    """Open a play session (``start_session``) and sign its token."""
+    session = start_session(campaign, player)
+    return SessionOpened(session, session_token(session), campaign)
+
+
 def start_session(campaign: Campaign, player: Player) -> PlaySession:
     """Open a play session, within the campaign's daily play limit and extra plays.
 

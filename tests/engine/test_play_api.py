@@ -47,11 +47,18 @@ def test_start_returns_seed_token_and_game(client):
     resp = start(client, campaign.slug)
     assert resp.status_code == 201
     body = resp.get_json()
-    assert set(body) == {"session_id", "seed", "token", "game", "expires_at"}
-    assert body["game"]["type"] == "synthesis"
-    assert body["game"]["params"]["rows"] == 4
+    opened = db.session.get(PlaySession, body["session_id"])
+    assert body == {"session_id": opened.id, "seed": opened.seed, "token": body["token"],
+                    "game": {"type": "synthesis", "params": campaign.game_params},
+                    "expires_at": opened.expires_at.isoformat()}
+    assert body["game"]["params"]["rows"] == 4 and opened.game_params == campaign.game_params
     assert 0 <= body["seed"] < 2**32
-    assert "+00:00" in body["expires_at"]
+    assert body["expires_at"].endswith("+00:00")
+    assert finish(client, body, []).status_code == 200  # the token finishes the session
+    # the OpenAPI document says what is sent, no more and no less
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert set(schemas["SessionOpened"]["properties"]) == set(body)
+    assert set(schemas["SessionGame"]["properties"]) == set(body["game"])
 
 
 def test_finish_scores_by_replay_and_ranks(client):
