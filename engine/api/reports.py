@@ -25,12 +25,15 @@ class ReportQuerySchema(QuerySchema):
 
 
 class SharerSchema(Schema):
+    """A top sharer's player (dumps ``engine.referral.report.Sharer``)."""
+
     id = fields.Integer()
-    nickname = fields.String()
+    nickname = fields.String(metadata={"description": "the nickname, or 玩家 and the id "
+                                                      "when none"})
 
 
 class DaySchema(Schema):
-    """One local day of the campaign."""
+    """One local day of the campaign (dumps ``engine.referral.report.ReportDay``)."""
 
     date = fields.String(metadata={"description": "YYYY-MM-DD in the campaign's timezone"})
     visits = fields.Integer()
@@ -41,12 +44,27 @@ class DaySchema(Schema):
 
 
 class TopSharerSchema(Schema):
+    """A sharer with the most referred players (dumps ``engine.referral.report.TopSharer``)."""
+
     player = fields.Nested(SharerSchema)
-    direct = fields.Integer()
-    downstream = fields.Integer()
+    direct = fields.Integer(metadata={"description": "players this sharer referred"})
+    downstream = fields.Integer(metadata={"description": "players in the whole tree below"})
+
+
+class FunnelSchema(Schema):
+    """How many distinct players reached each step (dumps ``engine.referral.report.Funnel``)."""
+
+    visit = fields.Integer()
+    play = fields.Integer(metadata={"description": "finished a game or took a garden action"})
+    share = fields.Integer()
+    referred_play = fields.Integer()
+    coupon_claimed = fields.Integer()
+    coupon_redeemed = fields.Integer()
 
 
 class ReferralReportSchema(Schema):
+    """The referral KPIs (dumps ``engine.referral.report.ReferralReport``)."""
+
     players = fields.Integer()
     visits = fields.Integer()
     shares = fields.Integer(metadata={"description": "share links created (never callbacks)"})
@@ -56,10 +74,12 @@ class ReferralReportSchema(Schema):
     share_rate = fields.Float(metadata={"description": "players who shared ÷ players"})
     viral_cycle_time_s = fields.Float(allow_none=True)
     max_depth = fields.Integer()
-    depth_histogram = fields.Dict(keys=fields.String(), values=fields.Integer())
-    k_by_generation = fields.Dict(keys=fields.String(), values=fields.Float())
+    depth_histogram = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "players at each depth, by depth (\"0\": players nobody referred)"})
+    k_by_generation = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+        "description": "by depth g: players at depth g+1 ÷ players at depth g"})
     top_sharers = fields.List(fields.Nested(TopSharerSchema))
-    funnel = fields.Dict(keys=fields.String(), values=fields.Integer())
+    funnel = fields.Nested(FunnelSchema)
     daily = fields.List(fields.Nested(DaySchema))
 
 
@@ -68,6 +88,8 @@ class TreeQuerySchema(QuerySchema):
 
 
 class TreeNodeSchema(Schema):
+    """A player in a sharer's downstream tree (dumps ``engine.referral.report.TreeNode``)."""
+
     player_id = fields.Integer()
     depth = fields.Integer()
     direct = fields.Integer()
@@ -91,7 +113,7 @@ def as_csv(found: report.ReferralReport) -> Response:
     writer.writerow([])
     writer.writerow(DAILY)
     for day in found.daily:
-        writer.writerow([day[c] for c in DAILY])
+        writer.writerow([getattr(day, c) for c in DAILY])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=referral.csv"})
 

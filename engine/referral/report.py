@@ -31,7 +31,52 @@ TOP_SHARERS = 10
 TREE_LIMIT = 500  # nodes (and so levels) of one tree answer
 
 
-@dataclass
+@dataclass(frozen=True)
+class Sharer:
+    """A top sharer as the report names them: the player's id and shown name.
+
+    The report is kept in Redis between requests (``report_cache``), so it
+    holds what it showed of the row, not the row.
+    """
+
+    id: int
+    nickname: str
+
+
+@dataclass(frozen=True)
+class TopSharer:
+    """A sharer with the most referred players: direct referrals and the whole tree below."""
+
+    player: Sharer
+    direct: int
+    downstream: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How many distinct players reached each step."""
+
+    visit: int
+    play: int
+    share: int
+    referred_play: int
+    coupon_claimed: int
+    coupon_redeemed: int
+
+
+@dataclass(frozen=True)
+class ReportDay:
+    """One local day of the campaign: counts of events and referrals."""
+
+    date: str
+    visits: int
+    shares: int
+    share_opens: int
+    referred_players: int
+    referred_plays: int
+
+
+@dataclass(frozen=True)
 class ReferralReport:
     """Every KPI of the report (API.md, Reports)."""
 
@@ -46,9 +91,34 @@ class ReferralReport:
     max_depth: int
     depth_histogram: dict[str, int]
     k_by_generation: dict[str, float]
-    top_sharers: list[dict]
-    funnel: dict[str, int]
-    daily: list[dict] = field(default_factory=list)
+    top_sharers: list[TopSharer]
+    funnel: Funnel
+    daily: list[ReportDay] = field(default_factory=list)
+
+    @classmethod
+    def from_kept(cls, kept: dict) -> ReferralReport:
+        """Return the report from its kept form (``dataclasses.asdict``, as JSON)."""
+        return cls(**{**kept, "funnel": Funnel(**kept["funnel"]),
+                      "top_sharers": [TopSharer(Sharer(**s["player"]), s["direct"],
+                                                s["downstream"]) for s in kept["top_sharers"]],
+                      "daily": [ReportDay(**day) for day in kept["daily"]]})
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """A player in a sharer's downstream tree, with the children shown."""
+
+    player_id: int
+    depth: int
+    direct: int
+    downstream: int
+    truncated: bool  # more children than shown (the tree's node budget ran out)
+    children: list[TreeNode]
+
+    @classmethod
+    def from_kept(cls, kept: dict) -> TreeNode:
+        """Return the tree from its kept form (``dataclasses.asdict``, as JSON)."""
+        return cls(**{**kept, "children": [cls.from_kept(c) for c in kept["children"]]})
 
 
 def check_range(start: datetime | None, end: datetime | None) -> None:
@@ -97,13 +167,13 @@ def _distinct(events: list[tuple], *kinds: str) -> int:
     return len({e[1] for e in events if e[0] in kinds and e[1] is not None})
 
 
-def _funnel(events: list[tuple]) -> dict[str, int]:
-    return {"visit": _distinct(events, "visit"),
-            "play": _distinct(events, "play_finished", "garden_action"),
-            "share": _distinct(events, "share"),
-            "referred_play": _distinct(events, "referred_play"),
-            "coupon_claimed": _distinct(events, "coupon_issued"),
-            "coupon_redeemed": _distinct(events, "coupon_redeemed")}
+def _funnel(events: list[tuple]) -> Funnel:
+    return Funnel(visit=_distinct(events, "visit"),
+                  play=_distinct(events, "play_finished", "garden_action"),
+                  share=_distinct(events, "share"),
+                  referred_play=_distinct(events, "referred_play"),
+                  coupon_claimed=_distinct(events, "coupon_issued"),
+                  coupon_redeemed=_distinct(events, "coupon_redeemed"))
 
 
 def _viral_cycle_s(events: list[tuple], refs: list[tuple]) -> float | None:
@@ -140,7 +210,7 @@ def _local_days(tz: str) -> Callable[[datetime], str]:
     return day_of
 
 
-def _daily(campaign: Campaign, events: list[tuple], refs: list[tuple]) -> list[dict]:
+def _daily(campaign: Campaign, events: list[tuple], refs: list[tuple]) -> list[ReportDay]:
     day_of = _local_days(campaign.timezone)
     rows: dict[str, dict[str, int]] = {}
     names = {"visit": "visits", "share": "shares", "share_open": "share_opens",
@@ -153,16 +223,16 @@ def _daily(campaign: Campaign, events: list[tuple], refs: list[tuple]) -> list[d
         day = rows.setdefault(day_of(at), {})
         day["referred_players"] = day.get("referred_players", 0) + 1
     columns = ("visits", "shares", "share_opens", "referred_players", "referred_plays")
-    return [{"date": d, **{c: rows[d].get(c, 0) for c in columns}} for d in sorted(rows)]
+    return [ReportDay(d, **{c: rows[d].get(c, 0) for c in columns}) for d in sorted(rows)]
 
 
-def _top_sharers(ids: np.ndarray, forest: forest_mod.Forest) -> list[dict]:
+def _top_sharers(ids: np.ndarray, forest: forest_mod.Forest) -> list[TopSharer]:
     ranked = np.lexsort((ids, -forest.direct, -forest.downstream))[:TOP_SHARERS]
     ranked = [int(i) for i in ranked if forest.direct[i] > 0]
     players = {p.id: p for p in db.session.scalars(
         select(Player).where(Player.id.in_([int(ids[i]) for i in ranked])))}
-    return [{"player": {"id": int(ids[i]), "nickname": players[int(ids[i])].display_name},
-             "direct": int(forest.direct[i]), "downstream": int(forest.downstream[i])}
+    return [TopSharer(Sharer(int(ids[i]), players[int(ids[i])].display_name),
+                      int(forest.direct[i]), int(forest.downstream[i]))
             for i in ranked]
 
 
@@ -179,7 +249,7 @@ def referral_report(campaign: Campaign, start: datetime | None = None,
         players=players, visits=counts["visit"], shares=counts["share"],
         share_opens=counts["share_open"], referred_players=len(refs),
         k_factor=round(len(refs) / players, 4) if players else 0.0,
-        share_rate=round(funnel["share"] / players, 4) if players else 0.0,
+        share_rate=round(funnel.share / players, 4) if players else 0.0,
         viral_cycle_time_s=_viral_cycle_s(events, refs), max_depth=forest.max_depth,
         depth_histogram={str(d): int(c) for d, c in enumerate(histogram)},
         k_by_generation={str(g): round(k, 4) for g, k in enumerate(forest.k_by_generation())}
@@ -188,8 +258,8 @@ def referral_report(campaign: Campaign, start: datetime | None = None,
         daily=_daily(campaign, events, refs))
 
 
-def referral_tree(campaign: Campaign, player_id: int) -> dict:
-    """Return one sharer's downstream tree as nested JSON (at most ``TREE_LIMIT`` nodes)."""
+def referral_tree(campaign: Campaign, player_id: int) -> TreeNode:
+    """Return one sharer's downstream tree (at most ``TREE_LIMIT`` nodes)."""
     player = db.session.get(Player, player_id)
     if player is None or player.brand_id != campaign.brand_id:
         raise NotFound("该玩家不在本活动中")
@@ -198,7 +268,7 @@ def referral_tree(campaign: Campaign, player_id: int) -> dict:
     order, starts = forest_mod.children_index(forest.parents)
     budget = [TREE_LIMIT]
 
-    def node(i: int) -> dict:
+    def node(i: int) -> TreeNode:
         budget[0] -= 1
         kids = order[starts[i]:starts[i + 1]]
         shown = []
@@ -206,8 +276,7 @@ def referral_tree(campaign: Campaign, player_id: int) -> dict:
             if budget[0] <= 0:
                 break
             shown.append(node(int(k)))
-        return {"player_id": int(ids[i]), "depth": int(forest.depth[i]),
-                "direct": int(forest.direct[i]), "downstream": int(forest.downstream[i]),
-                "truncated": len(shown) < len(kids), "children": shown}
+        return TreeNode(int(ids[i]), int(forest.depth[i]), int(forest.direct[i]),
+                        int(forest.downstream[i]), len(shown) < len(kids), shown)
 
     return node(at)

@@ -11,6 +11,10 @@ coupon events do not bump the version, so they show within a minute). When
 it is out of date, the one reader that takes the lock computes it again and
 the others are served the previous answer meanwhile; with none kept, they
 wait for the first (at most ``WAIT_S``) instead of computing it too.
+
+An answer is kept as its dataclasses' ``asdict`` JSON (the same keys its
+schema answers) and read back with ``from_kept``; a change to that form must
+change the key (``what``), so entries kept before it are not misread.
 """
 
 from __future__ import annotations
@@ -100,10 +104,10 @@ def referral_report(campaign: Campaign, start: datetime | None = None,
     report.check_range(start, end)
     what = f"report:{campaign.timezone}:{_stamp(start)}:{_stamp(end)}"
     answer = _cached(campaign, what, lambda: asdict(report.referral_report(campaign, start, end)))
-    return report.ReferralReport(**answer)
+    return report.ReferralReport.from_kept(answer)
 
 
-def referral_tree(campaign: Campaign, player_id: int) -> dict:
+def referral_tree(campaign: Campaign, player_id: int) -> report.TreeNode:
     """Return one sharer's downstream tree, computed at most once a while."""
-    return _cached(campaign, f"tree:{player_id}",
-                   lambda: report.referral_tree(campaign, player_id))
+    return report.TreeNode.from_kept(_cached(
+        campaign, f"tree:{player_id}", lambda: asdict(report.referral_tree(campaign, player_id))))
