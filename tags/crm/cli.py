@@ -14,6 +14,7 @@ from engine.errors import NotFound
 from engine.extensions import db
 from engine.models import Brand, CrmEndpoint, Delivery
 from tags.crm import personal_data
+from tags.crm.players_api import ExportSchema
 from tags.crm.sync import sync_all
 
 crm = AppGroup("crm", help="Delivering tag changes to brands' CRM endpoints.")
@@ -33,7 +34,7 @@ def _brand_id(slug: str) -> int:
 def export(player_id: int, slug: str) -> None:
     """Print everything the brand holds about PLAYER_ID as JSON (in clear: handle with care)."""
     try:
-        data = personal_data.export_player(_brand_id(slug), player_id)
+        data = ExportSchema().dump(personal_data.export_player(_brand_id(slug), player_id))
     except NotFound:
         raise click.ClickException(f"no player {player_id} in {slug}") from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -11,10 +11,12 @@ that are kept encrypted in ``player_erasures``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from engine.clock import isoformat, utcnow
+from engine.clock import utcnow
 from engine.errors import Conflict, NotFound, Unprocessable
 from engine.events import record_event
 from engine.extensions import db
@@ -32,6 +34,36 @@ from tags.crm.endpoints import MAX_ID
 from tags.outbox import lock_tag_writes, write_changes
 
 
+@dataclass(frozen=True)
+class ProfileHeld:
+    """A campaign form the person filled in: the profile row, its campaign, its answers parsed."""
+
+    profile: PlayerProfile
+    campaign: str
+    answers: dict
+
+
+@dataclass(frozen=True)
+class PlayHeld:
+    """A play of the person's: the session row and its campaign."""
+
+    session: PlaySession
+    campaign: str
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything the brand holds about one person, section by section, in clear."""
+
+    player: Player
+    erased_at: datetime | None
+    profiles: list[ProfileHeld]
+    plays: list[PlayHeld]
+    coupons: list[Coupon]
+    tags: list[PlayerTag]
+    wecom: list[PlayerWeCom]
+
+
 def _player(brand_id: int, player_id: int) -> Player:
     player = db.session.get(Player, player_id) if player_id <= MAX_ID else None
     if player is None or player.brand_id != brand_id:
@@ -43,26 +75,21 @@ def _erasure(player_id: int) -> PlayerErasure | None:
     return db.session.scalar(select(PlayerErasure).where(PlayerErasure.player_id == player_id))
 
 
-def _profiles(player: Player) -> list[dict]:
+def _profiles(player: Player) -> list[ProfileHeld]:
     rows = db.session.execute(select(PlayerProfile, Campaign.slug).join(
         Campaign, Campaign.id == PlayerProfile.campaign_id).where(
         PlayerProfile.player_id == player.id).order_by(PlayerProfile.id)).all()
-    return [{"campaign": slug, "phone": p.phone, "name": p.name,
-             "answers": json.loads(p.answers) if p.answers else {},
-             "consent_version": p.consent_version, "consented_at": isoformat(p.consented_at),
-             "age_confirmed": p.age_confirmed} for p, slug in rows]
+    return [ProfileHeld(p, slug, json.loads(p.answers) if p.answers else {}) for p, slug in rows]
 
 
-def _plays(player: Player) -> list[dict]:
+def _plays(player: Player) -> list[PlayHeld]:
     rows = db.session.execute(select(PlaySession, Campaign.slug).join(
         Campaign, Campaign.id == PlaySession.campaign_id).where(
         PlaySession.player_id == player.id).order_by(PlaySession.created_at)).all()
-    return [{"campaign": slug, "session_id": s.id, "status": s.status, "score": s.score,
-             "started_at": isoformat(s.created_at), "finished_at": isoformat(s.finished_at)}
-            for s, slug in rows]
+    return [PlayHeld(s, slug) for s, slug in rows]
 
 
-def export_player(brand_id: int, player_id: int) -> dict:
+def export_player(brand_id: int, player_id: int) -> PersonalData:
     """Return everything the brand holds about the player, in clear (for the person)."""
     player = _player(brand_id, player_id)
     erasure = _erasure(player.id)
@@ -70,20 +97,8 @@ def export_player(brand_id: int, player_id: int) -> dict:
                                  .order_by(Coupon.id))
     tags = db.session.scalars(select(PlayerTag).where(PlayerTag.player_id == player.id))
     wecom = db.session.scalars(select(PlayerWeCom).where(PlayerWeCom.player_id == player.id))
-    return {
-        "player": {"id": player.id, "openid": player.openid, "unionid": player.unionid,
-                   "nickname": player.nickname, "avatar": player.avatar,
-                   "created_at": isoformat(player.created_at),
-                   "last_seen_at": isoformat(player.last_seen_at)},
-        "erased_at": isoformat(erasure.erased_at) if erasure else None,
-        "profiles": _profiles(player),
-        "plays": _plays(player),
-        "coupons": [{"code": c.code, "status": c.status} for c in coupons],
-        "tags": [{"rule_id": t.rule_id, "group_id": t.group_id, "set_at": isoformat(t.set_at)}
-                 for t in tags],
-        "wecom": [{"corp_id": w.corp_id, "external_userid": w.external_userid,
-                   "userid": w.userid} for w in wecom],
-    }
+    return PersonalData(player, erasure.erased_at if erasure else None, _profiles(player),
+                        _plays(player), list(coupons), list(tags), list(wecom))
 
 
 def erase_player(brand_id: int, player_id: int, requested_by: str = "") -> PlayerErasure:

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.access.auth import api_key_required
 from engine.api.base import Blueprint
+from engine.api.schemas import Moment
 from tags.crm import personal_data
 
 blp = Blueprint("crm_players", __name__, url_prefix="/api/v1/crm",
@@ -20,54 +21,73 @@ blp = Blueprint("crm_players", __name__, url_prefix="/api/v1/crm",
 
 
 class ExportedPlayerSchema(Schema):
+    """The player row: WeChat ids and what WeChat shared (dumps a ``Player``)."""
+
     id = fields.Integer()
     openid = fields.String(allow_none=True)
     unionid = fields.String(allow_none=True)
     nickname = fields.String()
     avatar = fields.String()
-    created_at = fields.String(allow_none=True)
-    last_seen_at = fields.String(allow_none=True)
+    created_at = Moment(allow_none=True)
+    last_seen_at = Moment(allow_none=True)
 
 
 class ExportedProfileSchema(Schema):
-    campaign = fields.String()
-    phone = fields.String(allow_none=True, metadata={"description": "in clear: the person's own"})
-    name = fields.String(allow_none=True)
-    answers = fields.Dict(keys=fields.String(), values=fields.String())
-    consent_version = fields.String()
-    consented_at = fields.String()
-    age_confirmed = fields.Boolean()
+    """A campaign form the person filled in (dumps ``personal_data.ProfileHeld``)."""
+
+    campaign = fields.String(metadata={"description": "the campaign's slug"})
+    phone = fields.String(attribute="profile.phone", allow_none=True,
+                          metadata={"description": "in clear: the person's own"})
+    name = fields.String(attribute="profile.name", allow_none=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "the form's other answers, by key"})
+    consent_version = fields.String(attribute="profile.consent_version")
+    consented_at = Moment(attribute="profile.consented_at")
+    age_confirmed = fields.Boolean(attribute="profile.age_confirmed")
 
 
 class ExportedPlaySchema(Schema):
-    campaign = fields.String()
-    session_id = fields.String()
-    status = fields.String()
-    score = fields.Integer(allow_none=True)
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
+    """A play session of the person's (dumps ``personal_data.PlayHeld``)."""
+
+    campaign = fields.String(metadata={"description": "the campaign's slug"})
+    session_id = fields.String(attribute="session.id")
+    status = fields.String(attribute="session.status")
+    score = fields.Integer(attribute="session.score", allow_none=True)
+    started_at = Moment(attribute="session.created_at", allow_none=True)
+    finished_at = Moment(attribute="session.finished_at", allow_none=True)
 
 
 class ExportedCouponSchema(Schema):
+    """A coupon the person holds or held (dumps a ``Coupon``)."""
+
     code = fields.String()
     status = fields.String()
 
 
 class ExportedTagSchema(Schema):
+    """A tag the person holds now (dumps a ``PlayerTag``)."""
+
     rule_id = fields.Integer()
     group_id = fields.Integer()
-    set_at = fields.String(allow_none=True)
+    set_at = Moment(allow_none=True)
 
 
 class ExportedWeComSchema(Schema):
+    """The WeCom contact the person is (dumps a ``PlayerWeCom``)."""
+
     corp_id = fields.String()
     external_userid = fields.String()
     userid = fields.String()
 
 
 class ExportSchema(Schema):
+    """Everything the brand holds about a person, section by section (dumps ``PersonalData``).
+
+    The API answer and ``flask players export`` are this schema's dump.
+    """
+
     player = fields.Nested(ExportedPlayerSchema)
-    erased_at = fields.String(allow_none=True)
+    erased_at = Moment(allow_none=True, metadata={"description": "null unless erased"})
     profiles = fields.List(fields.Nested(ExportedProfileSchema))
     plays = fields.List(fields.Nested(ExportedPlaySchema))
     coupons = fields.List(fields.Nested(ExportedCouponSchema))

@@ -8,9 +8,24 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.access.auth import create_api_key
+from engine.clock import isoformat
 from engine.extensions import db
-from engine.models import Event, Player, PlayerProfile, PlayerWeCom, TagChange
+from engine.models import (
+    Campaign,
+    Coupon,
+    Event,
+    Player,
+    PlayerProfile,
+    PlayerTag,
+    PlayerWeCom,
+    PlaySession,
+    TagChange,
+    TagGroup,
+    TagRule,
+)
+from engine.play.sessions import start_session
 from engine.privacy import profile
+from engine.rewards.coupons import create_batch, issue_coupon
 from tags.crm import sync
 from tags.crm.endpoints import create_endpoint
 from tests.factories import make_brand, make_campaign
@@ -52,6 +67,68 @@ def test_export_has_everything_in_clear(client, key, player):
     assert data["player"]["openid"] == player.openid and data["player"]["nickname"] == "小红"
     assert data["profiles"][0]["phone"] == "13800138000"
     assert data["profiles"][0]["consent_version"] == "v1" and data["erased_at"] is None
+
+
+def _every_field(player) -> dict:
+    """Return the export as the rows say it should be, built here field by field."""
+    profile_row, slug = db.session.execute(select(PlayerProfile, Campaign.slug).join(
+        Campaign, Campaign.id == PlayerProfile.campaign_id)
+        .where(PlayerProfile.player_id == player.id)).one()
+    play, play_slug = db.session.execute(select(PlaySession, Campaign.slug).join(
+        Campaign, Campaign.id == PlaySession.campaign_id)
+        .where(PlaySession.player_id == player.id)).one()
+    coupon = db.session.scalars(select(Coupon).where(Coupon.player_id == player.id)).one()
+    tag = db.session.scalars(select(PlayerTag).where(PlayerTag.player_id == player.id)).one()
+    return {
+        "player": {"id": player.id, "openid": player.openid, "unionid": player.unionid,
+                   "nickname": "小红", "avatar": "https://thirdwx.qlogo.cn/a/132",
+                   "created_at": isoformat(player.created_at),
+                   "last_seen_at": isoformat(player.last_seen_at)},
+        "erased_at": None,
+        "profiles": [{"campaign": slug, "phone": "13800138000", "name": None,
+                      "answers": {"city": "上海"}, "consent_version": "v1",
+                      "consented_at": isoformat(profile_row.consented_at),
+                      "age_confirmed": True}],
+        "plays": [{"campaign": play_slug, "session_id": play.id, "status": "open",
+                   "score": None, "started_at": isoformat(play.created_at),
+                   "finished_at": None}],
+        "coupons": [{"code": coupon.code, "status": "issued"}],
+        "tags": [{"rule_id": tag.rule_id, "group_id": tag.group_id,
+                  "set_at": isoformat(tag.set_at)}],
+        "wecom": [{"corp_id": "ww0123456789", "external_userid": "wm-export",
+                   "userid": "staff-1"}],
+    }
+
+
+def test_export_names_every_field_of_every_section(client, runner, brand, key):
+    campaign = make_campaign(brand)
+    profile.set_form(campaign, {**FORM, "specs": [*FORM["specs"], {
+        "key": "city", "type": "text", "label": "城市", "required": False}]})
+    [player] = make_players(brand, 1, nickname="小红", avatar="https://thirdwx.qlogo.cn/a/132")
+    profile.submit(campaign, player, {"consent": True, "consent_version": "v1",
+                                      "age_confirmed": True,
+                                      "answers": {"phone": "13800138000", "city": "上海"}})
+    batch = create_batch(brand.id, campaign.id, 1, title="券")
+    issue_coupon(batch, player.id, source="claim", campaign_id=campaign.id)
+    group = TagGroup(brand_id=brand.id, name="活跃度")
+    db.session.add(group)
+    db.session.flush()
+    rule = TagRule(brand_id=brand.id, group_id=group.id, name="高活跃", rule={})
+    db.session.add(rule)
+    db.session.flush()
+    db.session.add_all([PlayerTag(brand_id=brand.id, player_id=player.id, rule_id=rule.id,
+                                  group_id=group.id),
+                        PlayerWeCom(player_id=player.id, corp_id="ww0123456789",
+                                    external_userid="wm-export", userid="staff-1")])
+    db.session.commit()
+    start_session(campaign, player)
+    expected = _every_field(player)
+    assert all(expected["player"][k] for k in ("created_at", "last_seen_at"))
+    resp = client.get(f"/api/v1/crm/players/{player.id}", headers=key)
+    assert resp.status_code == 200 and resp.get_json() == expected
+    out = runner.invoke(args=["players", "export", str(player.id), "--brand", "tea"])
+    assert out.exit_code == 0 and json.loads(out.output) == expected
+    assert out.output == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"  # its order
 
 
 def test_a_key_without_the_scope_or_of_another_brand_is_refused(client, brand, key, player):
