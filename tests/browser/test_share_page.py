@@ -74,10 +74,11 @@ def test_inside_wechat_the_card_is_set_with_my_link_and_a_valid_signature(
     # the JS-SDK and the fallback card image come by their content-hashed names, and exist
     sdk = page.locator("script[src*='jweixin']").get_attribute("src")
     assert re.fullmatch(r"/static/vendor/jweixin-1\.6\.5-[0-9a-f]{32}\.js", sdk)
-    assert re.fullmatch(re.escape(wx_server.url) + r"/static/favicon-[0-9a-f]{32}\.svg",
+    assert re.fullmatch(re.escape(wx_server.url) + r"/static/share-card-[0-9a-f]{32}\.png",
                         card["imgUrl"])
     assert card["imgUrl"] == timeline["imgUrl"]
-    assert page.request.get(card["imgUrl"]).status == 200
+    image = page.request.get(card["imgUrl"])
+    assert (image.status, image.headers["content-type"]) == (200, "image/png")
     assert page.request.get(wx_server.url + sdk).status == 200
     # setting the card is not a share: nothing counted until the player taps 分享
     assert db.session.scalar(select(func.count()).select_from(Event)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from engine.campaigns.demo import seed_demo
@@ -125,6 +127,18 @@ def test_static_files_have_hashed_names_cached_for_a_year(client):
     with client.get("/static/js/play.js") as plain:
         assert "immutable" not in plain.headers.get("Cache-Control", "")
     assert re.search(r'<link rel="icon" href="/static/favicon-[0-9a-f]{32}\.svg"', html)
+
+
+def test_the_share_cards_fallback_image_is_a_png_as_wechat_needs(client):
+    # WeChat's share card (updateAppMessageShareData's imgUrl) shows JPG or PNG, not SVG
+    seed_demo()
+    html = client.get("/c/demo-synthesis").get_data(as_text=True)
+    url = re.search(r'<script id="share-js"[^>]* data-share-image="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"/static/share-card-[0-9a-f]{32}\.png", url)
+    with client.get(url) as resp:
+        assert (resp.status_code, resp.mimetype) == (200, "image/png")
+        image = Image.open(io.BytesIO(resp.data))
+        assert image.format == "PNG" and min(image.size) >= 200
 
 
 @pytest.mark.parametrize("color", ["#e8474c", "#ffd43b", "#00b050", "#ff7a1a", "#1e90ff", "#222"])
