@@ -86,11 +86,14 @@ def board_payload(campaign: Campaign, period: str, version: int, epoch: str = ""
 
 def score_changed(campaign: Campaign, player_id: int,
                   ranked: dict[str, leaderboard.Ranked]) -> None:
-    """Push ``my_rank`` to the player now and schedule coalesced board pushes."""
-    for period, outcome in ranked.items():
-        body = _MY_RANK.dump(standings.PlayerRank(campaign.slug, period, outcome.rank,
-                                                  outcome.best))
-        socketio.emit("my_rank", body, to=player_room(player_id), namespace=NAMESPACE)
+    """Push ``my_rank`` to the player now and schedule coalesced board pushes.
+
+    The player's events, one per period, travel in one message to every
+    process (``live_ranks.scored``), not one message-queue publish per emit.
+    """
+    live_ranks.scored(player_room(player_id), [
+        _MY_RANK.dump(standings.PlayerRank(campaign.slug, period, outcome.rank, outcome.best))
+        for period, outcome in ranked.items()])
     _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
 
 

@@ -18,9 +18,14 @@ process:
 So a burst of finishes, coalesced into one push, costs one lookup per
 process and at most one ``my_rank`` per connected player, never one event per
 overtaken player per finish. A player not on the board who was never told
-anything hears nothing. The player who scored already got ``my_rank`` at the
-finish (``live.score_changed``); the next push may repeat the same values
-once, since that event went out from the finishing process.
+anything hears nothing.
+
+The player who scored hears its ranks at the finish (``live.score_changed``)
+on the same channel: one message carries its ``my_rank`` bodies, one per
+period, and each process emits them to its own sockets in the player's room
+(a single publish where the message queue would take one per emit). The
+next push may repeat the same values once, since those events were not
+counted as told.
 """
 
 from __future__ import annotations
@@ -98,13 +103,25 @@ def left(sid: str) -> None:
 
 def announce(campaign_slug: str, room: str, board: Board) -> None:
     """Tell every listening process that ``room`` just got a push of ``board``."""
+    _publish({"campaign": campaign_slug, "period": board.period, "room": room,
+              "key": board.key, "members": board.members_key, "asc": board.ascending})
+
+
+def scored(room: str, bodies: list[dict]) -> None:
+    """Tell every listening process a player's new ranks: one publish for all its ``my_rank``.
+
+    ``room`` is the player's own room; each process emits the bodies, in
+    order, to its own sockets in it (``tell_scored``).
+    """
+    _publish({"room": room, "my_rank": bodies})
+
+
+def _publish(message: dict) -> None:
     url = redis_store.queue_url
     client = _publisher.get(url)
     if client is None:
         client = _publisher.setdefault(url, redis.Redis.from_url(url))
-    message = {"campaign": campaign_slug, "period": board.period, "room": room,
-               "key": board.key, "members": board.members_key, "asc": board.ascending}
-    client.publish(channel(current_app), json.dumps(message))
+    client.publish(channel(current_app), json.dumps(message, separators=(",", ":")))
 
 
 def _listen(app) -> None:
@@ -119,7 +136,7 @@ def _listen(app) -> None:
             for message in pubsub.listen():
                 if message.get("type") == "message":
                     try:
-                        tell_moved(json.loads(message["data"]))
+                        _receive(json.loads(message["data"]))
                     except Exception:  # one bad announcement must not stop the listener
                         log.exception("my_rank after a push failed")
         except Exception:
@@ -130,6 +147,21 @@ def _listen(app) -> None:
             if client is not None:
                 client.close()
         time.sleep(RECONNECT_S)
+
+
+def _receive(message: dict) -> None:
+    """Handle one message of the channel: a player's own ranks, or a board's push."""
+    if "my_rank" in message:
+        tell_scored(message)
+    else:
+        tell_moved(message)
+
+
+def tell_scored(message: dict) -> None:
+    """Emit a player's ``my_rank`` events to its sockets in this process only."""
+    for body in message["my_rank"]:
+        socketio.emit("my_rank", body, to=message["room"], namespace=NAMESPACE,
+                      ignore_queue=True)
 
 
 def _local_sockets(room: str) -> dict[int, list[str]]:

@@ -271,11 +271,47 @@ def test_my_rank_reaches_only_the_players_own_sockets(app, live_server, closing)
         ranks[got["period"]] = got
     assert ranks == {p: {"rank": 1, "score": done["score"], "period": p,
                          "campaign": campaign.slug} for p in ("all", "daily", "weekly")}
-    # my_rank is emitted before the coalesced board push and the queue keeps order:
-    # once the other socket has the board, any my_rank for it would have come first
+    # my_rank is published before the board push is even arranged: once the other
+    # socket has the board, a my_rank wrongly sent to it would have come first
     theirs.until("leaderboard", has_player(player_id, done["score"]))
     assert theirs.inbox["my_rank"].empty()
     mine.until("leaderboard", has_player(player_id, done["score"]))
+
+
+def test_the_finishing_players_ranks_reach_its_sockets_on_every_process_once(
+        app, app_config, closing):
+    """The finish on server A publishes the player's ``my_rank`` once; each process
+    (A and B) emits it to its own sockets of the player, none through the other."""
+    campaign = make_campaign(game_params=FAST)
+    server_a = live_server_with(closing, server_env(app_config))
+    server_b = live_server_with(closing, server_env(app_config))
+    player = closing(HttpPlayer(server_a.url))
+    player.visit(campaign.slug)
+    sockets = {name: closing(LiveClient(server.url, player.cookie))
+               for name, server in (("a", server_a), ("b", server_b))}
+    for client in sockets.values():
+        client.join({"campaign": campaign.slug, "period": "weekly"})
+        client.next("leaderboard")
+
+    done = player.play(campaign.slug)
+    player_id = player_of(done["session_id"])
+
+    wanted = {p: {"rank": 1, "score": done["score"], "period": p, "campaign": campaign.slug}
+              for p in ("all", "daily", "weekly")}
+    for name, client in sockets.items():
+        got = [client.next("my_rank") for _ in wanted]
+        assert {m["period"]: m for m in got} == wanted, (name, got)
+    for name, client in sockets.items():
+        client.until("leaderboard", has_player(player_id, done["score"]))
+        # sockets watch the weekly room: the push may repeat the weekly rank once;
+        # the other periods come only from the finish, to each socket once
+        later = []
+        while True:
+            try:
+                later.append(client.next("my_rank", timeout=0.5))
+            except AssertionError:
+                break
+        assert all(m == wanted["weekly"] for m in later) and len(later) <= 1, (name, later)
 
 
 def test_malformed_joins_are_error_events_and_the_socket_survives(app, live_server, closing):
