@@ -19,6 +19,9 @@ blp = Blueprint("admin_referral", __name__, url_prefix="/api/v1/admin",
 
 
 class ReferralConfigOutSchema(rewards.ReferralConfigSchema):
+    """A campaign's referral rewards with the risk notice and who acknowledged it
+    (dumps ``engine.referral.rewards.ReferralSettings``)."""
+
     acknowledged_by = fields.String(allow_none=True)
     acknowledged_at = fields.String(allow_none=True)
     risk_notice = fields.String()

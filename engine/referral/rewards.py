@@ -12,6 +12,9 @@ capped, rejected or failed — never silently dropped.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
@@ -75,7 +78,21 @@ class ReferralConfigSchema(Schema):
     caps = fields.Nested(CapsSchema, load_default=lambda: CapsSchema().load({}))
 
 
-def referral_config(campaign: Campaign) -> dict:
+@dataclass(frozen=True)
+class ReferralSettings:
+    """A campaign's referral rewards as ``ReferralConfigSchema`` loads them (reward specs
+    and caps are its dicts), who acknowledged the risk and when, and the notice shown."""
+
+    welcome: dict | None
+    levels: list[dict]
+    sharer_rewards_enabled: bool
+    caps: dict
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None  # ISO 8601, as stored
+    risk_notice: ClassVar[str] = RISK_NOTICE
+
+
+def referral_config(campaign: Campaign) -> ReferralSettings:
     """Return the campaign's referral settings, with the legacy level 1 read in.
 
     Settings stored without a level 1 keep what the campaign gave before:
@@ -85,10 +102,13 @@ def referral_config(campaign: Campaign) -> dict:
     stored = dict(campaign.referral_config or {})
     ack = {k: stored.pop(k, None) for k in ("acknowledged_by", "acknowledged_at")}
     cfg = ReferralConfigSchema().load(stored)
-    if not cfg["levels"]:
+    levels = cfg["levels"]
+    if not levels:
         legacy = _legacy_level_one(campaign)
-        cfg["levels"] = [legacy] if legacy else []
-    return {**cfg, **ack, "risk_notice": RISK_NOTICE}
+        levels = [legacy] if legacy else []
+    return ReferralSettings(welcome=cfg["welcome"], levels=levels,
+                            sharer_rewards_enabled=cfg["sharer_rewards_enabled"],
+                            caps=cfg["caps"], **ack)
 
 
 def _legacy_level_one(campaign: Campaign) -> dict | None:
@@ -119,7 +139,8 @@ def _check_specs(campaign: Campaign, specs: list[dict]) -> None:
                                 fields={"batch_id": ["not a coupon batch of this campaign"]})
 
 
-def set_referral_config(campaign: Campaign, body: dict, marketer_email: str) -> dict:
+def set_referral_config(campaign: Campaign, body: dict,
+                        marketer_email: str) -> ReferralSettings:
     """Store new referral settings; refuse a third level and unacknowledged sharer rewards."""
     if len(body["levels"]) > MAX_LEVELS:
         raise Unprocessable("最多两级奖励：三级及以上返利可能构成传销", code="too_many_levels",
@@ -156,11 +177,12 @@ def _capped(campaign: Campaign, player_id: int, caps: dict, day: str) -> str | N
     return None
 
 
-def _beneficiaries(campaign: Campaign, referral: Referral, cfg: dict) -> list[tuple]:
-    found = [(0, referral.player_id, cfg["welcome"])] if cfg["welcome"] else []
-    if not cfg["sharer_rewards_enabled"]:
+def _beneficiaries(campaign: Campaign, referral: Referral,
+                   cfg: ReferralSettings) -> list[tuple]:
+    found = [(0, referral.player_id, cfg.welcome)] if cfg.welcome else []
+    if not cfg.sharer_rewards_enabled:
         return found
-    levels = cfg["levels"][:MAX_LEVELS]
+    levels = cfg.levels[:MAX_LEVELS]
     if levels:
         found.append((1, referral.referrer_id, levels[0]))
     if len(levels) > 1:
@@ -217,7 +239,7 @@ def reward_referral(campaign: Campaign, referral: Referral, source: str) -> list
                              player_id=player_id, level=level, kind=spec["kind"],
                              status="held", reason="", day_key=day, created_at=now,
                              detail={"spec": spec, "source": source})
-        cap = _capped(campaign, player_id, cfg["caps"], day) if level else None
+        cap = _capped(campaign, player_id, cfg.caps, day) if level else None
         if cap:
             row.status, row.reason = "capped", cap
         elif flag is not None:

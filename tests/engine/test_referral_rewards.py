@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import DrawCredit, ReferralReward, RiskFlag
+from engine.referral.rewards import RISK_NOTICE
 from engine.rewards.coupons import create_batch
 from engine.risk import review
 from tests.engine.test_admin_api import bearer
@@ -42,7 +43,11 @@ def test_sharer_rewards_are_off_until_a_marketer_acknowledges_the_risk(app, clie
     campaign = make_campaign(game_params=PLAIN, risk_config=QUIET)
     headers = bearer(make_marketer(campaign.brand, email="ops@example.com"))
     shown = client.get(rewards_url(campaign), headers=headers).get_json()
-    assert shown["sharer_rewards_enabled"] is False and "传销" in shown["risk_notice"]
+    assert "传销" in RISK_NOTICE
+    assert shown == {"welcome": None, "levels": [], "sharer_rewards_enabled": False,
+                     "caps": {"per_sharer_per_day": 20, "per_sharer_per_campaign": 200},
+                     "acknowledged_by": None, "acknowledged_at": None,
+                     "risk_notice": RISK_NOTICE}
     body = {"welcome": {"kind": "draws", "amount": 1}, "levels": [{"kind": "draws"}],
             "sharer_rewards_enabled": True}
     refused = client.put(rewards_url(campaign), json=body, headers=headers)
@@ -57,8 +62,15 @@ def test_sharer_rewards_are_off_until_a_marketer_acknowledges_the_risk(app, clie
     ok = client.put(rewards_url(campaign), json={**body, "acknowledge_risk": True},
                     headers=headers)
     assert ok.status_code == 200
-    assert ok.get_json()["acknowledged_by"] == "ops@example.com"
-    assert ok.get_json()["acknowledged_at"]
+    acknowledged_at = ok.get_json()["acknowledged_at"]
+    assert abs(datetime.fromisoformat(acknowledged_at) - utcnow()) < timedelta(minutes=1)
+    assert ok.get_json() == {
+        "welcome": {"kind": "draws", "amount": 1}, "levels": [{"kind": "draws", "amount": 1}],
+        "sharer_rewards_enabled": True,
+        "caps": {"per_sharer_per_day": 20, "per_sharer_per_campaign": 200},
+        "acknowledged_by": "ops@example.com", "acknowledged_at": acknowledged_at,
+        "risk_notice": RISK_NOTICE}
+    assert client.get(rewards_url(campaign), headers=headers).get_json() == ok.get_json()
 
 
 def test_a_third_level_is_refused(app, client):

@@ -7,6 +7,8 @@ saved by the same service (``engine.referral.rewards``); nothing is decided here
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import g, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -62,10 +64,10 @@ def form_errors(messages: dict) -> dict:
     return flat
 
 
-def _page(campaign, config: dict, errors: dict | None = None, saved: bool = False,
-          status: int = 200):
-    levels = config.get("levels") or []
-    slots = {"welcome": config.get("welcome"), "level1": levels[0] if levels else None,
+def _page(campaign, config: rewards.ReferralSettings, errors: dict | None = None,
+          saved: bool = False, status: int = 200):
+    levels = config.levels or []
+    slots = {"welcome": config.welcome, "level1": levels[0] if levels else None,
              "level2": levels[1] if len(levels) > 1 else None}
     return render_template(
         "console/referral.html", campaign=campaign, config=config, slots=slots,
@@ -85,7 +87,9 @@ def save_referral(campaign_id: int):
     """Save the referral rewards (a third level and unacknowledged sharer rewards refused)."""
     campaign = auth.owned_campaign(campaign_id)
     body = body_of(request.form)
-    shown = {**rewards.referral_config(campaign), **body}
+    shown = replace(rewards.referral_config(campaign),  # the form as sent, shown again
+                    **{k: body[k] for k in ("welcome", "levels", "sharer_rewards_enabled",
+                                            "caps")})
     try:
         if _spec(request.form, "level2") and not _spec(request.form, "level1"):
             # levels are positional: a lone second level would silently become the first
