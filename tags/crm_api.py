@@ -22,6 +22,8 @@ class ChangesQuerySchema(QuerySchema):
 
 
 class ChangePlayerSchema(Schema):
+    """Whom a change is about (dumps ``tags.outbox.ChangedPlayer``)."""
+
     id = fields.Integer()
     openid = fields.String(allow_none=True)
     unionid = fields.String(allow_none=True)
@@ -29,9 +31,10 @@ class ChangePlayerSchema(Schema):
 
 
 class ChangeSchema(Schema):
+    """A tag added to or removed from a player, or an erasure (dumps ``tags.outbox.Change``)."""
+
     id = fields.Integer()
-    player = fields.Function(lambda c: {"id": c.player_id, "openid": c.openid,
-                                        "unionid": c.unionid, "phone": c.phone})
+    player = fields.Nested(ChangePlayerSchema, dump_only=True)
     tag = fields.String()
     group = fields.String()
     op = fields.String(metadata={"description": "add | remove | delete (erasure)"})
@@ -42,6 +45,8 @@ class ChangeSchema(Schema):
 
 
 class ChangesSchema(Schema):
+    """A page of tag changes in commit order, and the cursor to read on from."""
+
     changes = fields.List(fields.Nested(ChangeSchema))
     next_cursor = fields.String()
 

@@ -51,16 +51,23 @@ class InvalidCursor(MalformedBody):
 
 
 @dataclass(frozen=True)
+class ChangedPlayer:
+    """Whom a change is about, by the ids a CRM knows them by (an erased player's kept aside)."""
+
+    id: int
+    openid: str | None
+    unionid: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
 class Change:
     """One tag change as the CRM sees it."""
 
     id: int
     position: int
     brand_id: int
-    player_id: int
-    openid: str | None
-    unionid: str | None
-    phone: str | None
+    player: ChangedPlayer
     tag: str
     group: str
     op: str
@@ -132,11 +139,11 @@ def changes_after(brand_id: int, after: int, limit: int) -> Page:
     phones = phones_of(brand_id, [row[0].player_id for row in rows])
     # an erased player's ids left the player row; the CRM still needs them to forget the person
     erased = erased_identifiers([row[0].player_id for row in rows if row[1] is None])
-    changes = [Change(id=c.id, position=c.position, brand_id=c.brand_id, player_id=c.player_id,
-                      openid=openid or erased.get(c.player_id, {}).get("openid"),
-                      unionid=unionid or erased.get(c.player_id, {}).get("unionid"),
-                      phone=phones.get(c.player_id), tag=c.tag,
-                      group=c.group, op=c.op, rule_id=c.rule_id, reason=c.reason,
+    changes = [Change(id=c.id, position=c.position, brand_id=c.brand_id, player=ChangedPlayer(
+                          c.player_id, openid or erased.get(c.player_id, {}).get("openid"),
+                          unionid or erased.get(c.player_id, {}).get("unionid"),
+                          phones.get(c.player_id)),
+                      tag=c.tag, group=c.group, op=c.op, rule_id=c.rule_id, reason=c.reason,
                       at=c.created_at) for c, openid, unionid in rows]
     return Page(changes, changes[-1].position if changes else after)
 

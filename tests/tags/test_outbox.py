@@ -8,11 +8,12 @@ import time
 from sqlalchemy import select
 
 from engine.access.auth import create_api_key
-from engine.clock import utcnow
+from engine.clock import isoformat, utcnow
 from engine.extensions import db
 from engine.models import TagChange
+from engine.privacy import profile
 from tags import outbox
-from tests.factories import make_brand, make_player
+from tests.factories import make_brand, make_campaign, make_player
 from tests.support.concurrency import run_together
 
 
@@ -40,7 +41,7 @@ def test_changes_come_back_in_order_paged_once(app):
     seen = _read_all(brand.id)
     assert [c.tag for c in seen] == [f"t{n}" for n in range(7)]
     assert [c.position for c in seen] == list(range(1, 8))
-    assert seen[0].openid == "o-1" and seen[0].unionid == "u-1"
+    assert seen[0].player == outbox.ChangedPlayer(player.id, "o-1", "u-1", None)
     assert outbox.changes_after(brand.id, 7, 10).changes == []
     assert outbox.changes_after(brand.id, 7, 10).next_position == 7
 
@@ -80,6 +81,39 @@ def test_cursor_round_trip_and_forgeries(app):
         except outbox.InvalidCursor:
             continue
         raise AssertionError(f"cursor {bad!r} was accepted")
+
+
+def test_pull_api_answers_every_field(app, client):
+    brand = make_brand()
+    campaign = make_campaign(brand)
+    profile.set_form(campaign, {"when": "before", "purpose": "会员积分", "consent_version": "v1",
+                                "specs": [{"key": "phone", "type": "phone", "label": "手机号",
+                                           "required": True}]})
+    player = make_player(brand, openid="o-7", unionid="u-7")
+    profile.submit(campaign, player, {"consent": True, "consent_version": "v1",
+                                      "age_confirmed": True,
+                                      "answers": {"phone": "13800138000"}})
+    quiet = make_player(brand, openid="o-8")
+    outbox.write_changes([_row(brand.id, player.id, "常客"),
+                          {**_row(brand.id, quiet.id, "沉睡", "remove"), "rule_id": None,
+                           "reason": "rule_deleted"}])
+    db.session.commit()
+    secret, _ = create_api_key(brand, ["tags:read"])
+    db.session.commit()
+    resp = client.get("/api/v1/crm/tag-changes", headers={"Authorization": f"Bearer {secret}"})
+    assert resp.status_code == 200, resp.json
+    rows = db.session.scalars(select(TagChange).where(TagChange.brand_id == brand.id)
+                              .order_by(TagChange.position)).all()
+    assert resp.json == {"next_cursor": resp.json["next_cursor"], "changes": [
+        {"id": rows[0].id, "player": {"id": player.id, "openid": "o-7", "unionid": "u-7",
+                                      "phone": "13800138000"},
+         "tag": "常客", "group": "g", "op": "add", "rule_id": None, "reason": "rule",
+         "at": isoformat(rows[0].created_at)},
+        {"id": rows[1].id, "player": {"id": quiet.id, "openid": "o-8", "unionid": None,
+                                      "phone": None},
+         "tag": "沉睡", "group": "g", "op": "remove", "rule_id": None, "reason": "rule_deleted",
+         "at": isoformat(rows[1].created_at)}]}
+    assert outbox.decode_cursor(brand.id, resp.json["next_cursor"]) == rows[1].position
 
 
 def test_pull_api_pages_each_change_once_and_keeps_brands_apart(app, client):
