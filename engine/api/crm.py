@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.access.auth import api_key_required
 from engine.api.base import Blueprint
-from engine.clock import isoformat
+from engine.api.schemas import Moment
 from engine.rewards import coupons
 
 blp = Blueprint("crm", __name__, url_prefix="/api/v1/crm",
@@ -22,9 +22,11 @@ class RedeemSchema(Schema):
 
 
 class RedeemedSchema(Schema):
+    """A coupon just redeemed (dumps the ``Coupon`` row)."""
+
     code = fields.String()
     status = fields.String()
-    redeemed_at = fields.String()
+    redeemed_at = Moment()
     player_id = fields.Integer(allow_none=True)
 
 
@@ -36,7 +38,5 @@ class RedeemView(MethodView):
     @blp.response(200, RedeemedSchema)
     def post(self, body):
         """Redeem a coupon: 200 once, 409 after, 410 expired, 404 unknown."""
-        coupon = coupons.redeem_coupon(g.brand_id, body["code"], body.get("store_id"),
-                                       body.get("order_id"))
-        return {"code": coupon.code, "status": coupon.status,
-                "redeemed_at": isoformat(coupon.redeemed_at), "player_id": coupon.player_id}
+        return coupons.redeem_coupon(g.brand_id, body["code"], body.get("store_id"),
+                                     body.get("order_id"))

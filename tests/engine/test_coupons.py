@@ -118,7 +118,12 @@ def test_redeem_once_then_409_expired_410_unknown_404(app, client):
     url = "/api/v1/crm/coupons/redeem"
     resp = client.post(url, json={"code": good.code, "store_id": "S01", "order_id": "O9"},
                        headers=headers)
-    assert resp.status_code == 200 and resp.get_json()["status"] == "redeemed"
+    assert resp.status_code == 200
+    redeemed = db.session.get(Coupon, good.id, populate_existing=True)
+    assert resp.get_json() == {"code": good.code, "status": "redeemed",
+                               "redeemed_at": redeemed.redeemed_at.isoformat(),
+                               "player_id": player.id}
+    assert resp.get_json()["redeemed_at"].endswith("+00:00")
     again = client.post(url, json={"code": good.code}, headers=headers)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_redeemed"
     assert client.post(url, json={"code": old.code}, headers=headers).status_code == 410
