@@ -23,8 +23,6 @@ from engine.api.base import Blueprint
 from engine.api.guards import INT_MAX
 from engine.api.schemas import QuerySchema
 from engine.campaigns import lifecycle
-from engine.extensions import db
-from engine.models import Brand
 from engine.privacy import profile
 from engine.privacy.phone import mask_phone
 
@@ -70,14 +68,20 @@ class FormInSchema(Schema):
 
 
 class FormSchema(Schema):
-    when = fields.String()
-    purpose = fields.String()
-    consent_version = fields.String()
-    handler = fields.String(metadata={"description": "the brand: 个人信息处理者"})
-    specs = fields.List(fields.Nested(FieldSpecSchema), data_key="fields", attribute="fields")
+    """A campaign's profile form and who handles the answers (dumps ``profile.ShownForm``)."""
+
+    when = fields.String(attribute="form.when")
+    purpose = fields.String(attribute="form.purpose")
+    consent_version = fields.String(attribute="form.consent_version")
+    handler = fields.String(attribute="handler.name",
+                            metadata={"description": "the brand: 个人信息处理者"})
+    specs = fields.List(fields.Nested(FieldSpecSchema), data_key="fields",
+                        attribute="form.fields")
 
 
 class FormStateSchema(Schema):
+    """The form, whether I answered it, and whether to ask me now (dumps ``profile.FormState``)."""
+
     form = fields.Nested(FormSchema, allow_none=True)
     submitted = fields.Boolean()
     due = fields.Boolean(metadata={"description": "true: show the form now"})
@@ -93,7 +97,9 @@ class ProfileInSchema(Schema):
 
 
 class ProfileSavedSchema(Schema):
-    submitted = fields.Boolean()
+    """My answers, stored with my consent (dumps the ``PlayerProfile`` row)."""
+
+    submitted = fields.Constant(True, metadata={"type": "boolean"})
     phone = fields.Function(lambda p: mask_phone(p.phone), allow_none=True)
     consent_version = fields.String()
     consented_at = fields.DateTime()
@@ -115,24 +121,13 @@ class ProfilesQuerySchema(QuerySchema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
-def _form_view(state: profile.FormState, campaign) -> dict:
-    form = state.form
-    view = None
-    if form is not None:
-        handler = db.session.get(Brand, campaign.brand_id).name
-        view = {"when": form.when, "fields": form.fields, "purpose": form.purpose,
-                "consent_version": form.consent_version, "handler": handler}
-    return {"form": view, "submitted": state.submitted, "due": state.due}
-
-
 @blp.route("/campaigns/<slug>/profile")
 class ProfileView(MethodView):
     @blp.response(200, FormStateSchema)
     def get(self, slug):
         """Show the campaign's form, whether I answered it, and whether to ask me now."""
         campaign = lifecycle.get_public_campaign(slug)
-        state = profile.state_for(campaign, identity.current_player(campaign.brand_id))
-        return _form_view(state, campaign)
+        return profile.state_for(campaign, identity.current_player(campaign.brand_id))
 
     @blp.arguments(ProfileInSchema, error_status_code=422)
     @blp.response(201, ProfileSavedSchema)
@@ -140,9 +135,7 @@ class ProfileView(MethodView):
     def post(self, body, slug):
         """Answer the form: 422 and nothing stored without consent, age or a valid phone."""
         campaign = lifecycle.get_public_campaign(slug)
-        saved = profile.submit(campaign, identity.player_for_request(campaign), body)
-        saved.submitted = True
-        return saved
+        return profile.submit(campaign, identity.player_for_request(campaign), body)
 
 
 @blp.route("/admin/campaigns/<int:campaign_id>/profile-form")
@@ -152,16 +145,13 @@ class AdminFormView(MethodView):
     @blp.response(200, FormStateSchema)
     def get(self, campaign_id):
         """Show the campaign's profile form (null: none)."""
-        campaign = owned_campaign(campaign_id)
-        return _form_view(profile.FormState(profile.form_of(campaign), False, False), campaign)
+        return profile.form_state(owned_campaign(campaign_id))
 
     @blp.arguments(FormInSchema, error_status_code=422)
     @blp.response(200, FormStateSchema)
     def put(self, body, campaign_id):
         """Set what the campaign asks players for, when, why, and the consent text's version."""
-        campaign = owned_campaign(campaign_id)
-        form = profile.set_form(campaign, body)
-        return _form_view(profile.FormState(form, False, False), campaign)
+        return profile.set_form(owned_campaign(campaign_id), body)
 
 
 class ProfilesSchema(Schema):

@@ -21,7 +21,7 @@ from engine.clock import utcnow
 from engine.errors import NotFound, Unprocessable
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import Campaign, Event, Player
+from engine.models import Brand, Campaign, Event, Player
 from engine.models.profile import PlayerProfile, ProfileForm
 from engine.play.state import ACTION_EVENT
 from engine.privacy.phone import normalize_mobile
@@ -31,12 +31,29 @@ PLAYED_EVENTS = ("play_finished", ACTION_EVENT)
 
 
 @dataclass(frozen=True)
+class ShownForm:
+    """A campaign's form with the brand that handles the answers (个人信息处理者)."""
+
+    form: ProfileForm
+    handler: Brand
+
+
+@dataclass(frozen=True)
 class FormState:
     """A campaign's form as one player sees it: whether it was answered, whether to ask now."""
 
-    form: ProfileForm | None
+    form: ShownForm | None
     submitted: bool
     due: bool
+
+
+def _shown(campaign: Campaign, form: ProfileForm | None) -> ShownForm | None:
+    return None if form is None else ShownForm(form, db.session.get(Brand, campaign.brand_id))
+
+
+def form_state(campaign: Campaign) -> FormState:
+    """Return the campaign's form as its marketer sees it (nobody's answer: nothing is due)."""
+    return FormState(_shown(campaign, form_of(campaign)), False, False)
 
 
 def form_of(campaign: Campaign) -> ProfileForm | None:
@@ -44,14 +61,15 @@ def form_of(campaign: Campaign) -> ProfileForm | None:
     return db.session.scalar(select(ProfileForm).where(ProfileForm.campaign_id == campaign.id))
 
 
-def set_form(campaign: Campaign, data: dict) -> ProfileForm:
-    """Create or replace the campaign's form from validated ``data``; commit."""
+def set_form(campaign: Campaign, data: dict) -> FormState:
+    """Create or replace the campaign's form from validated ``data``; commit; return it as its
+    marketer sees it."""
     form = form_of(campaign) or ProfileForm(campaign_id=campaign.id)
     form.when, form.fields = data["when"], data["specs"]
     form.purpose, form.consent_version = data["purpose"], data["consent_version"]
     db.session.add(form)
     db.session.commit()
-    return form
+    return FormState(_shown(campaign, form), False, False)
 
 
 def _profile(campaign: Campaign, player: Player) -> PlayerProfile | None:
@@ -69,10 +87,10 @@ def state_for(campaign: Campaign, player: Player | None) -> FormState:
     """Return the form and whether this player should be asked now."""
     form = form_of(campaign)
     if form is None or player is None:
-        return FormState(form, False, False)
+        return FormState(_shown(campaign, form), False, False)
     submitted = _profile(campaign, player) is not None
     due = not submitted and (form.when == "before" or _has_played(campaign, player))
-    return FormState(form, submitted, due)
+    return FormState(_shown(campaign, form), submitted, due)
 
 
 def _check_consent(form: ProfileForm, data: dict) -> None:

@@ -60,6 +60,44 @@ def test_the_form_names_the_brand_as_handler_and_is_due_before_play(client, setu
     assert client.get(f"/api/v1/campaigns/{campaign.slug}/profile").get_json()["due"] is True
 
 
+def test_every_field_of_the_form_for_a_stranger_a_player_and_its_marketer(client, setup):
+    campaign, auth = setup
+    url = f"/api/v1/campaigns/{campaign.slug}/profile"
+    shown = {"when": "before", "purpose": FORM["purpose"], "consent_version": "2026-11",
+             "handler": "鲜果茶饮",
+             "fields": [{"key": "phone", "type": "phone", "label": "手机号", "required": True},
+                        {"key": "name", "type": "name", "label": "姓名", "required": False},
+                        {"key": "size", "type": "choice", "label": "杯型",
+                         "options": ["中杯", "大杯"], "required": False},
+                        {"key": "birthday", "type": "date", "label": "生日", "required": False},
+                        {"key": "note", "type": "text", "label": "备注", "max_length": 20,
+                         "required": False}]}
+    assert client.get(url).get_json() == {"form": shown, "submitted": False, "due": False}
+    admin = f"/api/v1/admin/campaigns/{campaign.id}/profile-form"
+    assert client.get(admin, headers=auth).get_json() == {"form": shown, "submitted": False,
+                                                          "due": False}
+    put = client.put(admin, json={**FORM, "when": "after"}, headers=auth).get_json()
+    assert put == {"form": {**shown, "when": "after"}, "submitted": False, "due": False}
+    client.put(admin, json=FORM, headers=auth)
+    client.get(f"/c/{campaign.slug}")  # becomes a player
+    assert client.get(url).get_json() == {"form": shown, "submitted": False, "due": True}
+    saved = client.post(url, json=answer()).get_json()
+    profile = db.session.scalar(select(PlayerProfile))
+    assert saved == {"submitted": True, "phone": "138****8000", "consent_version": "2026-11",
+                     "consented_at": profile.consented_at.isoformat()}
+    assert client.get(url).get_json() == {"form": shown, "submitted": True, "due": False}
+
+
+def test_no_form_is_shown_as_null(client, app):
+    campaign = make_campaign()
+    auth = {"Authorization": f"Bearer {create_access_token(make_marketer(campaign.brand))[0]}"}
+    db.session.commit()
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}/profile").get_json() == {
+        "form": None, "submitted": False, "due": False}
+    assert client.get(f"/api/v1/admin/campaigns/{campaign.id}/profile-form",
+                      headers=auth).get_json() == {"form": None, "submitted": False, "due": False}
+
+
 def test_an_answer_with_consent_is_201_encrypted_and_masked(client, setup):
     campaign, auth = setup
     saved = client.post(f"/api/v1/campaigns/{campaign.slug}/profile", json=answer())
