@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 from engine.access.auth import marketer_required, owned_brand
 from engine.api.base import Blueprint
 from engine.api.guards import INT_MAX
-from engine.api.schemas import QuerySchema
+from engine.api.schemas import Count, QuerySchema
 from engine.models.crm import DELIVERY_STATES, KINDS
 from tags.crm import delivery_log, endpoints
 
@@ -71,12 +71,19 @@ class EndpointsSchema(Schema):
 
 
 class DeliverySchema(Schema):
+    """One batch of changes for an endpoint and how its sending went (dumps a ``Delivery``)."""
+
     id = fields.Integer()
     batch_id = fields.String()
     status = fields.String(metadata={"description": " | ".join(DELIVERY_STATES)})
-    changes = fields.Function(lambda d: len(d.change_ids))
-    first_change_id = fields.Function(lambda d: min(d.change_ids) if d.change_ids else None)
-    last_change_id = fields.Function(lambda d: max(d.change_ids) if d.change_ids else None)
+    changes = Count(attribute="change_ids", dump_only=True, metadata={
+        "description": "how many tag changes the batch carries"})
+    first_change_id = fields.Function(
+        lambda d: min(d.change_ids) if d.change_ids else None, allow_none=True,
+        metadata={"type": "integer", "description": "the lowest change id in the batch"})
+    last_change_id = fields.Function(
+        lambda d: max(d.change_ids) if d.change_ids else None, allow_none=True,
+        metadata={"type": "integer", "description": "the highest change id in the batch"})
     attempts = fields.Integer()
     last_status = fields.Integer(allow_none=True)
     last_error = fields.String()

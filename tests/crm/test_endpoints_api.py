@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import text
 
@@ -141,6 +143,13 @@ def test_the_delivery_log_and_retrying_a_dead_letter(client, auth):
     log = client.get(base, headers=auth).get_json()["deliveries"]
     assert [d["batch_id"] for d in log] == ["e1-4-4", "e1-1-3"]
     assert log[1]["changes"] == 3 and log[1]["last_error"] == "HTTP 500"
+    assert log[1] == {"id": dead.id, "batch_id": "e1-1-3", "status": "dead", "changes": 3,
+                      "first_change_id": 1, "last_change_id": 3, "attempts": 10,
+                      "last_status": 500, "last_error": "HTTP 500", "latency_ms": 12,
+                      "next_attempt_at": log[1]["next_attempt_at"],
+                      "created_at": log[1]["created_at"], "delivered_at": None}
+    assert (log[0]["changes"], log[0]["first_change_id"], log[0]["last_change_id"]) == (1, 4, 4)
+    assert datetime.fromisoformat(log[1]["next_attempt_at"]) == dead.next_attempt_at
     assert client.get(f"{base}?status=dead", headers=auth).get_json()["deliveries"][0]["id"] == \
         dead.id
     assert client.get(f"{base}?limit=0", headers=auth).status_code in SCHEMA_FAILURE
