@@ -10,6 +10,7 @@ from engine.access.auth import api_key_required
 from engine.api.base import Blueprint
 from engine.api.schemas import QuerySchema
 from tags import outbox, state
+from tags.crm.payload import ChangeSchema
 
 blp = Blueprint("crm_tags", __name__, url_prefix="/api/v1/crm",
                 description="Tag changes and player tags for the brand's CRM (API key)")
@@ -19,29 +20,6 @@ class ChangesQuerySchema(QuerySchema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
         "description": "next_cursor of the previous page; absent: from the beginning"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-
-
-class ChangePlayerSchema(Schema):
-    """Whom a change is about (dumps ``tags.outbox.ChangedPlayer``)."""
-
-    id = fields.Integer()
-    openid = fields.String(allow_none=True)
-    unionid = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={"description": "when the player gave it"})
-
-
-class ChangeSchema(Schema):
-    """A tag added to or removed from a player, or an erasure (dumps ``tags.outbox.Change``)."""
-
-    id = fields.Integer()
-    player = fields.Nested(ChangePlayerSchema, dump_only=True)
-    tag = fields.String()
-    group = fields.String()
-    op = fields.String(metadata={"description": "add | remove | delete (erasure)"})
-    rule_id = fields.Integer(allow_none=True)
-    reason = fields.String(metadata={
-        "description": "rule | consent_withdrawn | rule_deleted | erasure"})
-    at = fields.DateTime()
 
 
 class ChangesSchema(Schema):

@@ -123,6 +123,35 @@ def assign_positions(brand_id: int, batch: int = ASSIGN_BATCH) -> int:
     return result.rowcount or 0
 
 
+# a change with the ids its player is known by to a CRM
+_CHANGE_ROWS = select(TagChange, Player.openid, Player.unionid).join(
+    Player, Player.id == TagChange.player_id)
+
+
+def _as_changes(brand_id: int, query) -> list[Change]:
+    rows = db.session.execute(query).all()
+    phones = phones_of(brand_id, [row[0].player_id for row in rows])
+    # an erased player's ids left the player row; the CRM still needs them to forget the person
+    erased = erased_identifiers([row[0].player_id for row in rows if row[1] is None])
+    return [Change(id=c.id, position=c.position, brand_id=c.brand_id, player=ChangedPlayer(
+                       c.player_id, openid or erased.get(c.player_id, {}).get("openid"),
+                       unionid or erased.get(c.player_id, {}).get("unionid"),
+                       phones.get(c.player_id)),
+                   tag=c.tag, group=c.group, op=c.op, rule_id=c.rule_id, reason=c.reason,
+                   at=c.created_at) for c, openid, unionid in rows]
+
+
+def changes_by_id(brand_id: int, change_ids: list[int]) -> list[Change]:
+    """Return the brand's changes ``change_ids`` in reading order (by position), to resend them.
+
+    Read afresh from the rows each time, so a player erased since is named by
+    the identifiers the erasure kept aside.
+    """
+    return _as_changes(brand_id, _CHANGE_ROWS.where(
+        TagChange.brand_id == brand_id, TagChange.id.in_(change_ids))
+        .order_by(TagChange.position, TagChange.id))
+
+
 def changes_after(brand_id: int, after: int, limit: int) -> Page:
     """Return up to ``limit`` changes of the brand with position above ``after``, in order.
 
@@ -131,20 +160,9 @@ def changes_after(brand_id: int, after: int, limit: int) -> Page:
     ``after`` when there is nothing new.
     """
     assign_positions(brand_id, max(limit, 1_000))
-    rows = db.session.execute(
-        select(TagChange, Player.openid, Player.unionid)
-        .join(Player, Player.id == TagChange.player_id)
-        .where(TagChange.brand_id == brand_id, TagChange.position > after)
-        .order_by(TagChange.position).limit(limit)).all()
-    phones = phones_of(brand_id, [row[0].player_id for row in rows])
-    # an erased player's ids left the player row; the CRM still needs them to forget the person
-    erased = erased_identifiers([row[0].player_id for row in rows if row[1] is None])
-    changes = [Change(id=c.id, position=c.position, brand_id=c.brand_id, player=ChangedPlayer(
-                          c.player_id, openid or erased.get(c.player_id, {}).get("openid"),
-                          unionid or erased.get(c.player_id, {}).get("unionid"),
-                          phones.get(c.player_id)),
-                      tag=c.tag, group=c.group, op=c.op, rule_id=c.rule_id, reason=c.reason,
-                      at=c.created_at) for c, openid, unionid in rows]
+    changes = _as_changes(brand_id, _CHANGE_ROWS.where(
+        TagChange.brand_id == brand_id, TagChange.position > after)
+        .order_by(TagChange.position).limit(limit))
     return Page(changes, changes[-1].position if changes else after)
 
 

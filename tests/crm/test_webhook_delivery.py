@@ -8,12 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from engine.access.auth import create_access_token
-from engine.clock import utcnow
+from engine.clock import isoformat, utcnow
 from engine.extensions import db
-from engine.models import CrmEndpoint, Delivery
-from tags.crm import sync
+from engine.models import CrmEndpoint, Delivery, TagChange
+from engine.privacy import profile
+from tags import outbox
+from tags.crm import payload, sync
 from tags.crm.endpoints import create_endpoint
-from tests.factories import make_brand, make_marketer
+from tags.crm.webhook import body_of
+from tests.factories import make_brand, make_campaign, make_marketer
 from tests.support.concurrency import run_together
 from tests.support.crm_changes import make_players, write_tag_changes
 from tests.support.crm_receiver import CrmReceiver
@@ -183,3 +186,31 @@ def test_racing_senders_put_each_change_in_one_batch_and_send_it_once(pool_app, 
     assert all(d.status == "delivered" for d in deliveries())
     assert set(receiver.applied.values()) == {1} and len(receiver.applied) == 120
     assert receiver.requests == len(deliveries())  # no batch sent twice by racing senders
+
+
+def test_the_signed_body_keeps_its_bytes(brand):
+    campaign = make_campaign(brand)
+    profile.set_form(campaign, {"when": "before", "purpose": "会员积分", "consent_version": "v1",
+                                "specs": [{"key": "phone", "type": "phone", "label": "手机号",
+                                           "required": True}]})
+    known, other = make_players(brand, 2)
+    profile.submit(campaign, known, {"consent": True, "consent_version": "v1",
+                                     "age_confirmed": True, "answers": {"phone": "13800138000"}})
+    write_tag_changes(brand, [(known, "活跃度", "高活跃", "add"),
+                              (other, "活跃度", "沉睡", "remove")])
+    outbox.assign_positions(brand.id)
+    rows = db.session.scalars(select(TagChange).where(TagChange.brand_id == brand.id)
+                              .order_by(TagChange.position)).all()
+    changes = payload.changes_for(brand.id, [rows[1].id, rows[0].id])
+    first, second = ((r.id, r.position, isoformat(r.created_at)) for r in rows)
+    expected = (
+        '{"batch_id":"e9-1-2","changes":['
+        f'{{"id":{first[0]},"position":{first[1]},"player":{{"id":{known.id},'
+        f'"openid":"{known.openid}","unionid":"{known.unionid}","phone":"13800138000"}},'
+        '"tag":"高活跃","group":"活跃度","op":"add","rule_id":null,"reason":"rule",'
+        f'"at":"{first[2]}"}},'
+        f'{{"id":{second[0]},"position":{second[1]},"player":{{"id":{other.id},'
+        f'"openid":"{other.openid}","unionid":"{other.unionid}","phone":null}},'
+        '"tag":"沉睡","group":"活跃度","op":"remove","rule_id":null,"reason":"rule",'
+        f'"at":"{second[2]}"}}]}}')
+    assert body_of("e9-1-2", changes) == expected.encode()
