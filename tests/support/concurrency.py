@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,3 +30,20 @@ def run_together(app, jobs: Sequence, work: Callable, workers: int = 32) -> list
 
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(one, list(enumerate(jobs))))
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str,
+               interval: float = 0.01):
+    """Return ``predicate()``'s first true value, polling; fail naming ``what`` at the deadline.
+
+    Tests wait for a condition, not for a fixed time: a loaded machine only
+    makes them slower, never wrong.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(interval)

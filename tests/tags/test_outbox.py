@@ -14,7 +14,7 @@ from engine.models import TagChange
 from engine.privacy import profile
 from tags import outbox
 from tests.factories import make_brand, make_campaign, make_player
-from tests.support.concurrency import run_together
+from tests.support.concurrency import run_together, wait_until
 
 
 def _row(brand_id: int, player_id: int, tag: str, op: str = "add") -> dict:
@@ -145,18 +145,33 @@ def test_pull_api_pages_each_change_once_and_keeps_brands_apart(app, client):
 
 
 def test_concurrent_writers_with_late_commits_are_read_once_in_order(app, pool_app):
-    """Writers hold their rows open while a reader polls: none is skipped or doubled."""
+    """Writers hold their rows open while a reader polls: none is skipped or doubled.
+
+    One late commit is made certain, not left to timing: writer 0 takes the
+    first id, writer 1 writes only after that, and writer 0 commits only once
+    the reader has handed out one of writer 1's rows (a higher id).
+    """
     brand = make_brand()
     player = make_player(brand)
     brand_id, player_id = brand.id, player.id
     writers, per_writer = 12, 5
-    done = threading.Event()
+    done, held = threading.Event(), threading.Event()
+    held_id: list[int] = []
     seen: list = []
 
     def write(n):
+        if n == 1:
+            wait_until(held.is_set, 30, "writer 0 took its id")
         for k in range(per_writer):
             outbox.write_changes([_row(brand_id, player_id, f"w{n}-{k}")])
             db.session.flush()  # the id is taken now ...
+            if (n, k) == (0, 0):
+                held_id.append(db.session.scalar(
+                    select(TagChange.id).where(TagChange.tag == "w0-0",
+                                               TagChange.brand_id == brand_id)))
+                held.set()
+                wait_until(lambda: any(c.id > held_id[0] for c in list(seen)), 60,
+                           "the reader handed out a row with a higher id")
             time.sleep(0.01 * ((n + k) % 4))  # ... and committed a little later
             db.session.commit()
 
@@ -176,7 +191,8 @@ def test_concurrent_writers_with_late_commits_are_read_once_in_order(app, pool_a
     reader.start()
     run_together(pool_app, list(range(writers)), write, workers=writers)
     done.set()
-    reader.join(timeout=60)
+    reader.join(timeout=120)
+    assert not reader.is_alive(), "the reader did not finish"
     tags = [c.tag for c in seen]
     assert len(tags) == writers * per_writer == len(set(tags))
     assert [c.position for c in seen] == list(range(1, len(seen) + 1))
