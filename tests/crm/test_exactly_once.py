@@ -69,17 +69,18 @@ def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(app, worker_env
         players = make_players(brand, 100)
         write_tag_changes(brand, [(p, "活跃度", tag, "add") for p in players
                                   for tag in ("高活跃", "常客")])
-        # the 3rd request is applied, then answered too late; the 5th fails outright
-        receiver.hang_s, receiver.hang_count = 30, 0
+        # the 3rd batch is applied, then answered too late, and the worker is killed while
+        # it waits (named in advance: a test that set it after seeing two batches could be
+        # too late on a loaded machine, killing a worker with nothing in flight); the next
+        # request fails outright
+        receiver.hang_s, receiver.hang_batches = 30, {3}
         first = Worker(worker_env, "first").start()
         try:
-            wait_for(lambda: len(receiver.batches) >= 2, 60, "two batches delivered", first)
-            receiver.hang_count = 1  # the next batch: applied, then the worker is killed
-            wait_for(lambda: len(receiver.batches) >= 3, 30, "a third batch applied", first)
+            wait_for(receiver.hanging.is_set, 90, "the third batch applied and hanging", first)
             first.kill()
         finally:
             first.stop()
-        receiver.hang_count = 0
+        receiver.hang_batches = set()
         receiver.fail = 1
         applied_at_kill = len(receiver.batches)
         second = Worker(worker_env, "second").start()

@@ -36,7 +36,9 @@ class CrmReceiver(LocalHttpServer):
         self.fail = 0  # answer this many requests with 500 first (nothing applied)
         self.hang_s = 0.0  # then sleep this long before answering (after applying)
         self.hang_count = 0  # how many requests hang
-        self._lock = threading.Lock()
+        self.hang_batches: set[int] = set()  # or: the requests applying these (1st = 1) hang
+        self.hanging = threading.Event()  # set when a request starts to hang
+        self._lock = threading.RLock()
 
     @property
     def url(self) -> str:
@@ -47,14 +49,19 @@ class CrmReceiver(LocalHttpServer):
         """Apply a POSTed batch once; hang after applying when told to."""
         if request.method != "POST":
             return Answer.json({"error": "POST only"}, 405)
-        status, answer = self.handle(request.headers, request.body)
-        hang = self.take_hang() if status == 200 else 0.0
+        with self._lock:  # apply and decide to hang at once: a batch number is exact
+            applied_before = len(self.batches)
+            status, answer = self.handle(request.headers, request.body)
+            applied = len(self.batches) if len(self.batches) > applied_before else 0
+            hang = self.take_hang(applied) if status == 200 else 0.0
         if hang:
+            self.hanging.set()
             time.sleep(hang)
         return Answer.json(answer, status)
+
     def handle(self, headers, body: bytes) -> tuple[int, dict]:
         """Check, dedupe and apply one request; return the status and answer."""
-        with self._lock:
+        with self._lock:  # reentrant: respond holds it too
             self.requests += 1
             if self.fail > 0:
                 self.fail -= 1
@@ -83,9 +90,14 @@ class CrmReceiver(LocalHttpServer):
             return "bad signature"
         return ""
 
-    def take_hang(self) -> float:
-        """Return how long the current request should hang (and count it)."""
+    def take_hang(self, applied: int = 0) -> float:
+        """Return how long the current request should hang (and count it).
+
+        ``applied`` is the number of the batch the request applied (0: none new).
+        """
         with self._lock:
+            if applied in self.hang_batches:
+                return self.hang_s
             if self.hang_count > 0:
                 self.hang_count -= 1
                 return self.hang_s
