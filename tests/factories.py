@@ -8,7 +8,7 @@ from datetime import timedelta
 from engine.campaigns.lifecycle import create_campaign
 from engine.clock import utcnow
 from engine.extensions import db
-from engine.models import Brand, BrandMember, Marketer, Player
+from engine.models import Brand, BrandMember, Marketer, Player, Referral
 
 _seq = itertools.count(1)
 
@@ -53,3 +53,32 @@ def make_player(brand: Brand, **fields) -> Player:
     db.session.add(player)
     db.session.commit()
     return player
+
+
+def make_referrals(campaign, referrers: list[int | None]) -> list[int]:
+    """Create one player per entry, referred by the player at that earlier position (or none).
+
+    ``referrers[k]`` is the position in this list of player k's referrer, or
+    None for a root; returns the players' ids in list order. Rows are written
+    directly (no visits): for trees too big to build through the API.
+    """
+    players = [Player(brand_id=campaign.brand_id) for _ in referrers]
+    db.session.add_all(players)
+    db.session.flush()
+    ids = [p.id for p in players]
+    roots: list[int] = []
+    depths: list[int] = []
+    for k, up in enumerate(referrers):
+        roots.append(k if up is None else roots[up])
+        depths.append(0 if up is None else depths[up] + 1)
+        if up is not None:
+            db.session.add(Referral(campaign_id=campaign.id, player_id=ids[k],
+                                    referrer_id=ids[up], root_id=ids[roots[k]],
+                                    depth=depths[k], share_token=f"made-{ids[up]}"))
+    db.session.commit()
+    return ids
+
+
+def make_chain(campaign, levels: int) -> list[int]:
+    """Create a share chain ``levels`` deep (levels + 1 players); returns their ids, top first."""
+    return make_referrals(campaign, [None] + list(range(levels)))

@@ -95,7 +95,12 @@ class TreeNodeSchema(Schema):
     direct = fields.Integer()
     downstream = fields.Integer()
     truncated = fields.Boolean(metadata={"description": "more children than shown"})
-    children = fields.List(fields.Nested(lambda: TreeNodeSchema()))
+    children = fields.List(fields.Nested(lambda: TreeNodeSchema()), metadata={
+        "description": f"at most {report.TREE_LIMIT} nodes in the whole answer, "
+                       f"{report.TREE_DEPTH} levels below the asked player"})
+    cut_by_depth = fields.Boolean(metadata={
+        "description": f"this node is {report.TREE_DEPTH} levels below the asked player and "
+                       "its referrals are not shown: ask the tree of this player to go on"})
 
 
 TOTALS = ("players", "visits", "shares", "share_opens", "referred_players", "k_factor",

@@ -28,7 +28,14 @@ from engine.referral import forest as forest_mod
 KINDS = ("visit", "share", "share_open", "play_finished", "garden_action", "referred_play",
          "coupon_issued", "coupon_redeemed")
 TOP_SHARERS = 10
-TREE_LIMIT = 500  # nodes (and so levels) of one tree answer
+TREE_LIMIT = 500  # nodes of one tree answer
+# Levels below the asked player shown in one tree answer. A share chain has no
+# depth limit (an abuse ring runs hundreds deep), but one answer is read by
+# people and walked by recursive readers (the schema's nested dump, ``asdict``,
+# ``from_kept``), which must stay far inside Python's recursion limit (1,000
+# frames; marshmallow spends about five per level). A node at this depth with
+# referrals of its own says so (``cut_by_depth``): its tree continues the chain.
+TREE_DEPTH = 30
 
 
 @dataclass(frozen=True)
@@ -112,13 +119,27 @@ class TreeNode:
     depth: int
     direct: int
     downstream: int
-    truncated: bool  # more children than shown (the tree's node budget ran out)
+    truncated: bool  # more children than shown (the node budget ran out, or the depth did)
     children: list[TreeNode]
+    # at ``TREE_DEPTH`` levels below the asked player, with referrals not shown: ask its own tree
+    cut_by_depth: bool = False
 
     @classmethod
     def from_kept(cls, kept: dict) -> TreeNode:
-        """Return the tree from its kept form (``dataclasses.asdict``, as JSON)."""
+        """Return the tree from its kept form (``dataclasses.asdict``, as JSON).
+
+        It recurses once per level: a kept tree is at most ``TREE_DEPTH`` deep.
+        """
         return cls(**{**kept, "children": [cls.from_kept(c) for c in kept["children"]]})
+
+    def rows(self) -> list[tuple[int, TreeNode]]:
+        """Return every node shown with its level below this one, in pre-order (no recursion)."""
+        found, stack = [], [(0, self)]
+        while stack:
+            level, node = stack.pop()
+            found.append((level, node))
+            stack.extend((level + 1, child) for child in reversed(node.children))
+        return found
 
 
 def check_range(start: datetime | None, end: datetime | None) -> None:
@@ -258,25 +279,47 @@ def referral_report(campaign: Campaign, start: datetime | None = None,
         daily=_daily(campaign, events, refs))
 
 
+def _shown(order: np.ndarray, starts: np.ndarray, at: int) -> list[tuple[int, int, int]]:
+    """Return the nodes one tree answer shows: (forest index, level, parent's place or -1).
+
+    They are the first ``TREE_LIMIT`` nodes of the pre-order walk from ``at``
+    (children by ascending player id) that lie at most ``TREE_DEPTH`` levels
+    below it. An explicit stack, not recursion: a chain may be of any length.
+    """
+    shown: list[tuple[int, int, int]] = []
+    stack = [(at, 0, -1)]
+    while stack and len(shown) < TREE_LIMIT:
+        i, level, parent = stack.pop()
+        place = len(shown)
+        shown.append((i, level, parent))
+        if level < TREE_DEPTH:
+            kids = order[starts[i]:starts[i + 1]][:TREE_LIMIT - len(shown)]  # more never show
+            stack.extend((int(k), level + 1, place) for k in kids[::-1])
+    return shown
+
+
+def _node(ids: np.ndarray, forest: forest_mod.Forest, i: int, level: int,
+          shown: list[TreeNode]) -> TreeNode:
+    direct = int(forest.direct[i])
+    return TreeNode(int(ids[i]), int(forest.depth[i]), direct, int(forest.downstream[i]),
+                    len(shown) < direct, shown, cut_by_depth=level == TREE_DEPTH and direct > 0)
+
+
+def tree_of(ids: np.ndarray, forest: forest_mod.Forest, at: int) -> TreeNode:
+    """Return the tree shown below the forest's node ``at`` (see ``_shown``), built bottom-up."""
+    order, starts = forest_mod.children_index(forest.parents)
+    shown = _shown(order, starts, at)
+    kids: list[list[TreeNode]] = [[] for _ in shown]
+    for place in range(len(shown) - 1, 0, -1):  # children come after their parent
+        i, level, parent = shown[place]
+        kids[parent].append(_node(ids, forest, i, level, kids[place][::-1]))
+    return _node(ids, forest, at, 0, kids[0][::-1])
+
+
 def referral_tree(campaign: Campaign, player_id: int) -> TreeNode:
-    """Return one sharer's downstream tree (at most ``TREE_LIMIT`` nodes)."""
+    """Return one sharer's downstream tree: at most ``TREE_LIMIT`` nodes, ``TREE_DEPTH`` levels."""
     player = db.session.get(Player, player_id)
     if player is None or player.brand_id != campaign.brand_id:
         raise NotFound("该玩家不在本活动中")
     ids, forest = _forest([("visit", player_id, None)], _referrals(campaign, None, None))
-    at = int(np.searchsorted(ids, player_id))
-    order, starts = forest_mod.children_index(forest.parents)
-    budget = [TREE_LIMIT]
-
-    def node(i: int) -> TreeNode:
-        budget[0] -= 1
-        kids = order[starts[i]:starts[i + 1]]
-        shown = []
-        for k in kids:
-            if budget[0] <= 0:
-                break
-            shown.append(node(int(k)))
-        return TreeNode(int(ids[i]), int(forest.depth[i]), int(forest.direct[i]),
-                        int(forest.downstream[i]), len(shown) < len(kids), shown)
-
-    return node(at)
+    return tree_of(ids, forest, int(np.searchsorted(ids, player_id)))

@@ -109,5 +109,6 @@ def referral_report(campaign: Campaign, start: datetime | None = None,
 
 def referral_tree(campaign: Campaign, player_id: int) -> report.TreeNode:
     """Return one sharer's downstream tree, computed at most once a while."""
+    # "tree2": kept trees gained cut_by_depth (kept "tree" entries lack it)
     return report.TreeNode.from_kept(_cached(
-        campaign, f"tree:{player_id}", lambda: asdict(report.referral_tree(campaign, player_id))))
+        campaign, f"tree2:{player_id}", lambda: asdict(report.referral_tree(campaign, player_id))))

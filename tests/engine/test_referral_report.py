@@ -106,12 +106,13 @@ def test_the_report_counts_a_small_campaign(app, client):
     c_id = tree["children"][1]["player_id"]
     assert tree == {
         "player_id": a_id, "depth": 0, "direct": 2, "downstream": 3, "truncated": False,
-        "children": [
+        "cut_by_depth": False, "children": [
             {"player_id": b_id, "depth": 1, "direct": 1, "downstream": 1, "truncated": False,
+             "cut_by_depth": False,
              "children": [{"player_id": d_id, "depth": 2, "direct": 0, "downstream": 0,
-                           "truncated": False, "children": []}]},
+                           "truncated": False, "cut_by_depth": False, "children": []}]},
             {"player_id": c_id, "depth": 1, "direct": 0, "downstream": 0, "truncated": False,
-             "children": []}]}
+             "cut_by_depth": False, "children": []}]}
     assert len({a_id, b_id, c_id, d_id}) == 4
     assert client.get(tree_url, headers=headers).get_json() == tree  # kept
 
