@@ -1,4 +1,5 @@
-/* The referral report page: read the KPI JSON, fill the cards, draw four charts. */
+/* The referral report page: read the KPI JSON, fill the cards, draw four charts, list the
+   key sharers with links to their trees. */
 (function () {
   'use strict';
   var root = document.getElementById('report');
@@ -64,7 +65,11 @@
     }
     r.top_sharers.forEach(function (s) {
       var tr = document.createElement('tr');
-      tr.appendChild(cell('td', s.player.nickname));
+      var name = document.createElement('td');
+      var link = cell('a', s.player.nickname);  // the sharer's tree page
+      link.href = root.getAttribute('data-tree-url') + '?player=' + s.player.id;
+      name.appendChild(link);
+      tr.appendChild(name);
       tr.appendChild(cell('td', s.direct));
       tr.appendChild(cell('td', s.downstream));
       body.appendChild(tr);

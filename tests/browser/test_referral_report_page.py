@@ -58,4 +58,9 @@ def test_the_report_page_shows_its_charts(app, live_server, browser, tmp_path):
     assert "裂变报表" in page.title()
     page.screenshot(path=str(tmp_path / "referral-report.png"), full_page=True)
     page.screenshot(path="/tmp/referral-report.png", full_page=True)
+    page.locator("#top tr a").first.click()  # the top sharer's tree: the root and its six
+    expect(page.locator("#tree tbody tr")).to_have_count(7)
+    expect(page.locator("#tree tbody tr[data-level='3']")).to_have_count(1)
+    assert "分享树" in page.title()
+    page.screenshot(path="/tmp/referral-tree.png", full_page=True)
     context.close()
