@@ -16,11 +16,13 @@ keys in many slots at once (CROSSSLOT, rq issue #1942) and python-socketio's
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 
 import redis
 from redis.cluster import RedisCluster
+from redis.exceptions import NoScriptError
 
 from engine import keys
 
@@ -36,6 +38,9 @@ class RedisStore:
         self.queue_url: str = ""
         self.cluster = False
         self._embedded = None
+        # Lua scripts queued by sha: source -> sha, and sha -> source to load a lost one
+        self._shas: dict[str, str] = {}
+        self._scripts: dict[str, str] = {}
 
     def init_app(self, app) -> None:
         """Connect to ``REDIS_URL`` (a cluster with ``REDIS_CLUSTER``) or start the embedded
@@ -77,6 +82,50 @@ class RedisStore:
             return self.r.pipeline(transaction=False)
         node = self.r.get_node_from_key(keys.campaign_tag(campaign_id))
         return self.r.get_redis_connection(node).pipeline(transaction=False)
+
+    @property
+    def queue_is_app_redis(self) -> bool:
+        """Tell whether the queues' Redis is the app's own (a publish may ride its pipelines)."""
+        return not self.cluster and self.queue_url == self.url
+
+    def queue_script(self, pipe, script: str, keys: list, args: list) -> None:
+        """Queue the Lua ``script`` on ``pipe`` by its sha; run the pipe with ``execute``.
+
+        redis-py's own ``Script`` on a pipeline asks the server ``SCRIPT EXISTS``
+        before every execute: one more round trip each time. Here only the
+        ``EVALSHA`` goes out; ``execute`` loads a script the server lost (a
+        restart, a failover) and runs the refused calls again.
+        """
+        sha = self._shas.get(script)
+        if sha is None:
+            sha = self._shas[script] = hashlib.sha1(script.encode()).hexdigest()
+            self._scripts[sha] = script
+        pipe.evalsha(sha, len(keys), *keys, *args)
+
+    def execute(self, pipe) -> list:
+        """Run ``pipe`` in one round trip (two if the server lost a queued script).
+
+        Only the calls refused for a missing script run again, after loading
+        it and after the pipeline's other commands, which ran once: queue
+        together only calls that do not depend on one another's order. The
+        first error raises.
+        """
+        stack = list(pipe.command_stack)
+        results = pipe.execute(raise_on_error=False)
+        lost = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+        if lost:
+            for sha in dict.fromkeys(stack[i][0][1] for i in lost):
+                pipe.script_load(self._scripts[sha])
+            for i in lost:
+                args, options = stack[i]
+                pipe.execute_command(*args, **options)
+            again = pipe.execute(raise_on_error=False)[-len(lost):]
+            for i, result in zip(lost, again, strict=True):
+                results[i] = result
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return results
 
     @property
     def r(self) -> redis.Redis | RedisCluster:

@@ -123,15 +123,17 @@ def parse_ranked(raw) -> Ranked:
 def rank_member(board: Board, player_id: int, score: int, reached_ms: int, pipe=None):
     """Record ``score`` if it beats the player's best; return a ``Ranked``.
 
-    With ``pipe`` the call is queued and the caller parses the pipeline's
-    reply with ``parse_ranked``.
+    With ``pipe`` the call is queued and the caller runs the pipeline with
+    ``redis_store.execute`` and parses its reply with ``parse_ranked``.
     """
-    script = redis_store.r.register_script(_RANK_MEMBER)  # EVALSHA, loaded on first miss
     order = "asc" if board.ascending else "desc"
-    result = script(keys=[board.key, board.members_key],
-                    args=[player_id, int(score), member_for(board, player_id, reached_ms), order],
-                    client=pipe if pipe is not None else redis_store.r)
-    return parse_ranked(result) if pipe is None else None
+    board_keys = [board.key, board.members_key]
+    args = [player_id, int(score), member_for(board, player_id, reached_ms), order]
+    if pipe is not None:
+        redis_store.queue_script(pipe, _RANK_MEMBER, board_keys, args)
+        return None
+    script = redis_store.r.register_script(_RANK_MEMBER)  # EVALSHA, loaded on first miss
+    return parse_ranked(script(keys=board_keys, args=args))
 
 
 def rank_for(board: Board, player_id: int) -> int | None:

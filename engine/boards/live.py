@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_socketio import Namespace, emit, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError, fields, validate
+from redis.client import Pipeline
 from sqlalchemy import select
 
 from engine import keys
@@ -84,17 +86,26 @@ def board_payload(campaign: Campaign, period: str, version: int, epoch: str = ""
                                  standings.standings_of(leaderboard.top(board, size))))
 
 
-def score_changed(campaign: Campaign, player_id: int,
-                  ranked: dict[str, leaderboard.Ranked]) -> None:
+def score_changed(campaign: Campaign, player_id: int, ranked: dict[str, leaderboard.Ranked],
+                  along: Callable[[Pipeline], None] | None = None) -> None:
     """Push ``my_rank`` to the player now and schedule coalesced board pushes.
 
     The player's events, one per period, travel in one message to every
     process (``live_ranks.scored``), not one message-queue publish per emit.
+    The push arrangement runs on the campaign's pipeline, with that message
+    when the message queue is the app's Redis, and with the caller's own
+    writes of the campaign's keys that ``along`` queues: one round trip.
     """
+    periods = [period for period, outcome in ranked.items() if outcome.changed]
+    pipe = redis_store.campaign_pipeline(campaign.id)
+    _arrange_pushes(campaign, periods, pipe)
+    if along is not None:
+        along(pipe)
     live_ranks.scored(player_room(player_id), [
         _MY_RANK.dump(standings.PlayerRank(campaign.slug, period, outcome.rank, outcome.best))
-        for period, outcome in ranked.items()])
-    _schedule_pushes(campaign, [period for period, o in ranked.items() if o.changed])
+        for period, outcome in ranked.items()], pipe)
+    waits = redis_store.execute(pipe)[:len(periods)] if len(pipe) else []
+    _start_pushes(campaign, periods, waits)
 
 
 # KEYS: the room's window, its trailing-push flag. ARGV: window ms, flag's safety ms.
@@ -109,25 +120,26 @@ return -2
 """
 
 
-def _schedule_pushes(campaign: Campaign, periods: list[str]) -> None:
-    """Push each changed board at once if its room was quiet, else once when the window ends.
+def _arrange_pushes(campaign: Campaign, periods: list[str], pipe: Pipeline) -> None:
+    """Queue on ``pipe`` when each changed board is pushed: at once or when the window ends.
 
     The first change in a quiet room goes out immediately and opens a window
     of ``LIVE_PUSH_INTERVAL_MS``; every later change inside it rides on one
     trailing push at its end, which opens the next window. The keys are in
-    Redis, so the rule holds across processes.
+    Redis, so the rule holds across processes. The pipe's first replies, one
+    per period, go to ``_start_pushes``.
     """
-    if not periods:
-        return
     interval_ms = max(current_app.config["LIVE_PUSH_INTERVAL_MS"], 1)
-    arrange = redis_store.r.register_script(_ARRANGE)
-    app = current_app._get_current_object()
-    pipe = redis_store.campaign_pipeline(campaign.id)
     for period in periods:
-        arrange(keys=[keys.live_pending(campaign.id, period),
-                      keys.live_trailing(campaign.id, period)],
-                args=[interval_ms, 20 * interval_ms], client=pipe)
-    for period, wait_ms in zip(periods, pipe.execute(), strict=True):
+        redis_store.queue_script(pipe, _ARRANGE, [keys.live_pending(campaign.id, period),
+                                                  keys.live_trailing(campaign.id, period)],
+                                 [interval_ms, 20 * interval_ms])
+
+
+def _start_pushes(campaign: Campaign, periods: list[str], waits: list[int]) -> None:
+    """Start the pushes the arrangement asked for: now, later, or none (one is due)."""
+    app = current_app._get_current_object()
+    for period, wait_ms in zip(periods, waits, strict=True):
         if wait_ms == -1:
             _pending.add(socketio.start_background_task(_push_later, app, campaign.id,
                                                         period, 0.0, False))

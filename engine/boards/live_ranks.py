@@ -107,13 +107,19 @@ def announce(campaign_slug: str, room: str, board: Board) -> None:
               "key": board.key, "members": board.members_key, "asc": board.ascending})
 
 
-def scored(room: str, bodies: list[dict]) -> None:
+def scored(room: str, bodies: list[dict], pipe=None) -> None:
     """Tell every listening process a player's new ranks: one publish for all its ``my_rank``.
 
     ``room`` is the player's own room; each process emits the bodies, in
-    order, to its own sockets in it (``tell_scored``).
+    order, to its own sockets in it (``tell_scored``). With ``pipe`` (a
+    pipeline of the app's Redis) the publish rides on it when the channel is
+    on that same Redis; the caller executes it.
     """
-    _publish({"room": room, "my_rank": bodies})
+    message = {"room": room, "my_rank": bodies}
+    if pipe is not None and redis_store.queue_is_app_redis:
+        pipe.publish(channel(current_app), _encoded(message))
+    else:
+        _publish(message)
 
 
 def _publish(message: dict) -> None:
@@ -121,7 +127,11 @@ def _publish(message: dict) -> None:
     client = _publisher.get(url)
     if client is None:
         client = _publisher.setdefault(url, redis.Redis.from_url(url))
-    client.publish(channel(current_app), json.dumps(message, separators=(",", ":")))
+    client.publish(channel(current_app), _encoded(message))
+
+
+def _encoded(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
 
 
 def _listen(app) -> None:

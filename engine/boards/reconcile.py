@@ -53,7 +53,7 @@ def reconcile(since: datetime) -> int:
             board = leaderboard.board_for(campaign_id, period, created_at, campaign.timezone,
                                           ascending, version)
             leaderboard.rank_member(board, player_id, score, to_ms(created_at), pipe=pipe)
-        changed = [leaderboard.parse_ranked(raw).changed for raw in pipe.execute()]
+        changed = [leaderboard.parse_ranked(raw).changed for raw in redis_store.execute(pipe)]
         if any(changed):
             moved += 1
             log.warning("score %s of player %s (campaign %s) was missing from its boards",

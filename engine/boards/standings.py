@@ -61,7 +61,7 @@ def submit_score(campaign: Campaign, player_id: int, score: int, reached_at: dat
     for board in boards.values():
         leaderboard.rank_member(board, player_id, score, reached_ms, pipe=pipe)
     return {period: leaderboard.parse_ranked(raw)
-            for period, raw in zip(boards, pipe.execute(), strict=True)}
+            for period, raw in zip(boards, redis_store.execute(pipe), strict=True)}
 
 
 def players_by_id(player_ids: list[int]) -> dict[int, Player]:
@@ -161,10 +161,10 @@ def rebuild_standings(campaign: Campaign,
             leaderboard.rank_member(board, player_id, score, to_ms(created_at), pipe=pipe)
         done += 1
         if done % _BATCH == 0:
-            pipe.execute()
+            redis_store.execute(pipe)
             if progress:
                 progress(done, total)
-    pipe.execute()
+    redis_store.execute(pipe)
     if progress:
         progress(done, total)
     log.info("rebuilt standings of campaign %s from %s scores", campaign.id, done)

@@ -45,11 +45,16 @@ def canonical_digest(token: str, moves: list, client_score: int | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def keep(campaign: Campaign, play: PlaySession, result) -> None:
-    """Keep the first answer of a finish for an identical retry."""
-    redis_store.r.set(keys.finish_result(campaign.id, play.id),
-                      json.dumps(asdict(result), separators=(",", ":")),
-                      ex=current_app.config["FINISH_RESULT_TTL_S"])
+def keep(campaign: Campaign, play: PlaySession, result, pipe=None) -> None:
+    """Keep the first answer of a finish for an identical retry.
+
+    With ``pipe`` (the campaign's pipeline) the write is queued for its caller
+    to execute.
+    """
+    (pipe if pipe is not None else redis_store.r).set(
+        keys.finish_result(campaign.id, play.id),
+        json.dumps(asdict(result), separators=(",", ":")),
+        ex=current_app.config["FINISH_RESULT_TTL_S"])
 
 
 def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type,
@@ -77,11 +82,11 @@ def answer_again(campaign: Campaign, play: PlaySession, digest: str, result_type
         raise AlreadyFinished("成绩正在保存，请稍候", code="finish_pending", retry_after=1)
     ranked = standings.submit_score(campaign, play.player_id, score.score, score.created_at,
                                     score.game_version)
-    live.score_changed(campaign, play.player_id, ranked)
     result = result_type(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
                          period_ranks={p: r.rank for p, r in ranked.items()},
                          rewards=list(score.rewards or []))
-    keep(campaign, play, result)
+    live.score_changed(campaign, play.player_id, ranked,
+                       along=lambda pipe: keep(campaign, play, result, pipe))
     return result
 
 

@@ -273,10 +273,11 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     db.session.commit()
     ranked = standings.submit_score(campaign, play.player_id, score.score, now,
                                     play.game_version or 1)
-    live.score_changed(campaign, play.player_id, ranked)
     result = FinishResult(score=score.score, best=ranked["all"].best, rank=ranked["all"].rank,
                           period_ranks={p: r.rank for p, r in ranked.items()}, rewards=rewards)
-    answers.keep(campaign, play, result)
+    # the kept answer rides on the pipeline that arranges the pushes: one round trip
+    live.score_changed(campaign, play.player_id, ranked,
+                       along=lambda pipe: answers.keep(campaign, play, result, pipe))
     return result
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from engine import keys
 from engine.boards import leaderboard, periods, standings
 from engine.boards.leaderboard import Board
 from engine.clock import to_ms, utcnow
 from engine.extensions import db, redis_store
 from engine.models import Player, PlaySession, Score
 from tests.factories import make_campaign, make_player
+from tests.support.redis_calls import counted_round_trips
 
 # these run again on a Redis Cluster in CI (HUDONG_TEST_CLUSTER=1 pytest -m cluster)
 pytestmark = pytest.mark.cluster
@@ -51,6 +54,34 @@ def test_scores_beyond_2_pow_32_stay_exact(app):
     leaderboard.rank_member(board, 1, big, 1)
     leaderboard.rank_member(board, 2, big - 1, 1)
     assert [(e.player_id, e.score) for e in leaderboard.top(board, 2)] == [(1, big), (2, big - 1)]
+
+
+def test_a_campaign_pipeline_loads_a_script_the_server_lost_and_runs_the_rest_once(app):
+    """Scripts ride a pipeline by sha alone (no SCRIPT EXISTS round trip first); a
+    server without the script (restarted, failed over) gets it, and only the refused
+    call runs again."""
+    counter = keys.finish_result(1, f"counter-{uuid.uuid4().hex}")  # in campaign 1's slot
+    # a script no server has seen yet: the first EVALSHA is refused with NOSCRIPT
+    script = f"-- {uuid.uuid4().hex}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])"
+
+    warm = redis_store.campaign_pipeline(1)  # the connection's handshake is not counted
+    warm.exists(counter)
+    warm.execute()
+
+    def run() -> tuple[list, int]:
+        pipe = redis_store.campaign_pipeline(1)
+        pipe.incr(counter)
+        redis_store.queue_script(pipe, script, [counter], [10])
+        pipe.incr(counter)
+        with counted_round_trips() as log:
+            replies = redis_store.execute(pipe)
+        return replies, len(log)
+
+    # loaded, and the refused call run again after the rest, which ran once
+    assert run() == ([1, 12, 2], 2)
+    assert run() == ([13, 23, 24], 1)  # known now: one round trip
+    assert int(redis_store.r.get(counter)) == 24
+    redis_store.r.delete(counter)
 
 
 def test_around_me_leaders_and_percentile(app):
