@@ -11,13 +11,14 @@ never reach the real boards or stock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from marshmallow import ValidationError
 
 from engine.clock import utcnow
 from engine.errors import ActionNotReady, InvalidMoves, UnknownAction, Unprocessable
 from engine.models import Campaign
-from engine.play.state import moment
+from engine.play.state import ActionDone, StateView, moment
 from games import ActionRefused, MoveRejected, get_game_type
 
 
@@ -45,16 +46,38 @@ def replay(campaign: Campaign, seed: int, moves: list) -> PreviewScore:
     return PreviewScore(result.score, result.moves, result.over)
 
 
-def fresh_state(campaign: Campaign) -> dict:
+@dataclass(frozen=True)
+class PreviewState(StateView):
+    """A preview's state as a player's ``GET .../garden`` shows it, and the state itself.
+
+    The preview page keeps ``state`` and sends it back with each action
+    (nothing is stored); the rest is the player's answer, field for field.
+    """
+
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreviewDone(ActionDone):
+    """A preview action's outcome as a player's action answers it, and the new state."""
+
+    state: dict[str, Any]
+
+
+def fresh_state(campaign: Campaign) -> PreviewState:
     """Return a new player's state and its view for a server-authoritative preview."""
     game, now = get_game_type(campaign.game_type), moment(campaign, utcnow())
     state = game.new_player_state(campaign.game_params, now)
-    return {"state": state, "garden": game.player_state_view(state, campaign.game_params, now),
-            "maturity_rewards": []}
+    return PreviewState(garden=game.player_state_view(state, campaign.game_params, now),
+                        maturity_rewards=[], state=state)
 
 
-def act(campaign: Campaign, state: dict, action: str) -> dict:
-    """Apply ``action`` to a preview state by the game's rules; return the new state and view."""
+def act(campaign: Campaign, state: dict, action: str) -> PreviewDone:
+    """Apply ``action`` to a preview state by the game's rules; return the new state and view.
+
+    No coupon is won in a preview: reaching the goal answers ``matured``
+    with no rewards.
+    """
     game, now = get_game_type(campaign.game_type), moment(campaign, utcnow())
     before_done = game.is_complete(state, campaign.game_params)
     try:
@@ -67,5 +90,6 @@ def act(campaign: Campaign, state: dict, action: str) -> dict:
     except (KeyError, TypeError, ValueError):  # a state the page made up
         raise Unprocessable("预览状态无效，请刷新预览", code="invalid_state") from None
     matured = not before_done and game.is_complete(after, campaign.game_params)
-    return {"state": after, "action": action, "gained": gained, "matured": matured,
-            "rewards": [], "garden": game.player_state_view(after, campaign.game_params, now)}
+    return PreviewDone(action=action, gained=gained, matured=matured, rewards=[],
+                       garden=game.player_state_view(after, campaign.game_params, now),
+                       state=after)

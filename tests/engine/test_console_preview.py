@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from engine.extensions import db
 from engine.models import BrandMember, Event, GameState, PlaySession, Score
+from tests.engine.test_play_shapes import GARDEN_KEYS
 from tests.factories import make_brand, make_campaign, make_marketer
 from tests.support.console import api_csrf, sign_in
 
@@ -77,3 +78,26 @@ def test_a_nurture_preview_acts_on_its_own_state(client, brand):
     again = client.post(url, headers=headers, json={"state": body["state"], "action": action})
     assert again.status_code == 429  # the game's own cooldown, as a player would meet it
     assert nothing_stored()
+
+
+def test_a_nurture_preview_answers_every_field_a_player_gets_and_its_state(client, brand):
+    campaign = make_campaign(brand, game_type="nurture")
+    headers = signed_in(client, brand)
+    url = f"/admin/campaigns/{campaign.id}/preview/garden"
+    fresh = client.get(url, headers=headers).get_json()
+    assert fresh == {"garden": fresh["garden"], "maturity_rewards": [], "state": fresh["state"]}
+    assert set(fresh["garden"]) == set(GARDEN_KEYS) and fresh["state"]
+    player = client.get(f"/api/v1/campaigns/{campaign.slug}/garden").get_json()
+    assert set(fresh) - {"state"} == set(player)  # a player's answer, field for field
+    timers = ("refill_in", "actions")  # seconds left: they run on between the two answers
+    assert ({k: v for k, v in fresh["garden"].items() if k not in timers}
+            == {k: v for k, v in player["garden"].items() if k not in timers})
+    action = campaign.game_params["actions"][0]
+    body = client.post(url, headers=headers,
+                       json={"state": fresh["state"], "action": action["key"]}).get_json()
+    # a player's action answer (no coupon in a preview), field for field, and the new state
+    assert body == {"action": action["key"], "gained": body["garden"]["growth"],
+                    "matured": False, "rewards": [], "garden": body["garden"],
+                    "state": body["state"]}
+    assert body["gained"] > 0 and set(body["garden"]) == set(GARDEN_KEYS)
+    assert body["state"] != fresh["state"]

@@ -13,12 +13,15 @@ from flask import render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.access import auth
+from engine.api.garden import GameStateViewSchema
+from engine.api.schemas import GameActionResultSchema, free_form
 from engine.campaigns import preview
 from engine.errors import ValidationFailed
 from engine.web.console import bp, campaign_forms
 from games import get_game_type
 
 MAX_SEED = 2**31 - 1
+PREVIEW_STATE = "the preview's own state: the page keeps it and sends it with each action"
 
 
 class ReplayIn(Schema):
@@ -39,6 +42,18 @@ class ActIn(Schema):
 
     state = fields.Dict(required=True)
     action = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PreviewStateSchema(GameStateViewSchema):
+    """A fresh preview: a player's ``GET .../garden`` answer and its state (``PreviewState``)."""
+
+    state = free_form(PREVIEW_STATE)
+
+
+class PreviewDoneSchema(GameActionResultSchema):
+    """A preview action: a player's action answer and the new state (dumps ``PreviewDone``)."""
+
+    state = free_form(PREVIEW_STATE)
 
 
 def _load(schema: Schema) -> dict:
@@ -79,7 +94,7 @@ def preview_replay(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/preview/garden")
 def preview_state(campaign_id: int):
     """Return a fresh preview state of a server-authoritative game."""
-    return preview.fresh_state(auth.owned_campaign(campaign_id))
+    return PreviewStateSchema().dump(preview.fresh_state(auth.owned_campaign(campaign_id)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/preview/garden")
@@ -87,4 +102,4 @@ def preview_act(campaign_id: int):
     """Apply an action to the preview's state (nothing is stored)."""
     campaign = auth.owned_campaign(campaign_id, reading=True)
     body = _load(ActIn())
-    return preview.act(campaign, body["state"], body["action"])
+    return PreviewDoneSchema().dump(preview.act(campaign, body["state"], body["action"]))
