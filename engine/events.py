@@ -14,8 +14,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Insert, insert, literal, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from engine.clock import utcnow
 from engine.extensions import db
@@ -52,10 +54,35 @@ def record_event(kind: str, *, brand_id: int, campaign_id: int | None = None,
     event = Event(kind=kind, brand_id=brand_id, campaign_id=campaign_id, player_id=player_id,
                   props=props, created_at=utcnow())
     db.session.add(event)
-    if _listeners:
-        db.session.info.setdefault(_PENDING, []).append(
-            Recorded(kind, brand_id, campaign_id, player_id, props))
+    _pending(Recorded(kind, brand_id, campaign_id, player_id, props))
     return event
+
+
+def event_insert(kind: str, *, brand_id: int, campaign_id: int | None = None,
+                 player_id: int | None = None, after: FromClause | None = None,
+                 **props) -> Insert:
+    """Return the INSERT of an event for the current transaction (no unit of work).
+
+    The caller executes it, alone or inside a larger statement, and commits;
+    listeners learn of it after the commit as of ``record_event``'s. With
+    ``after`` (a CTE of the statement it joins) the row is selected from it:
+    no row of ``after``, no event, and the caller must roll back so that no
+    listener hears of one.
+    """
+    values = {"brand_id": brand_id, "campaign_id": campaign_id, "player_id": player_id,
+              "kind": kind, "props": props, "created_at": utcnow()}
+    _pending(Recorded(kind, brand_id, campaign_id, player_id, props))
+    table = Event.__table__
+    if after is None:
+        return insert(table).values(values)
+    columns = [table.c[name] for name in values]
+    row = select(*(literal(values[c.name], c.type) for c in columns)).select_from(after)
+    return insert(table).from_select(columns, row)
+
+
+def _pending(recorded: Recorded) -> None:
+    if _listeners:
+        db.session.info.setdefault(_PENDING, []).append(recorded)
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -143,9 +143,17 @@ class EarnedCredit:
         # a WHERE (if only TRUE) lets SQLite parse ON CONFLICT after an INSERT ... SELECT
         row = select(*(literal(values[c.name], c.type) for c in columns)).where(
             *(conditions or (literal(True),)))
+        return cls.insert_selected_once(columns, row, dialect)
+
+    @classmethod
+    def insert_selected_once(cls, columns: list, rows, dialect: str):
+        """Return an INSERT of the ``rows`` selected, skipping known keys, returning new ids.
+
+        Each SELECT of ``rows`` needs a WHERE for SQLite to parse ON CONFLICT.
+        """
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return (insert(table).from_select(columns, row).on_conflict_do_nothing()
-                .returning(table.c.id))
+        return (insert(cls.__table__).from_select(columns, rows).on_conflict_do_nothing()
+                .returning(cls.__table__.c.id))
 
 
 class DrawCredit(EarnedCredit, db.Model):

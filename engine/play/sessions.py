@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
-from sqlalchemy import and_, case, func, insert, literal, null, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -42,9 +42,9 @@ from engine.errors import (
 )
 from engine.events import record_event
 from engine.extensions import db
-from engine.models import Campaign, HeldScore, Player, PlaySession, Referral, Score
-from engine.play import answers, move_log
-from engine.rewards import awards, draws, plays
+from engine.models import Campaign, HeldScore, Player, PlaySession, Referral
+from engine.play import answers, move_log, records
+from engine.rewards import awards, plays
 from engine.risk import scores as risk_scores
 from games import MoveRejected, get_game_type
 
@@ -187,17 +187,10 @@ def _load_session(session_id: str, token: str) -> tuple[PlaySession, CachedCampa
     return play, found, unverified is not None
 
 
-def _close(play: PlaySession, status: str, **values) -> bool:
-    """Move an open session to ``status``; return False if it was not open."""
-    result = db.session.execute(
-        update(PlaySession).where(PlaySession.id == play.id, PlaySession.status == "open")
-        .values(status=status, finished_at=utcnow(), **values))
-    return result.rowcount == 1
-
-
 def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, detail: str,
             digest: str | None = None):
-    closed = _close(play, status, reject_reason=f"{reason}: {detail}"[:255], finish_digest=digest)
+    closed = records.close(play, status, reject_reason=f"{reason}: {detail}"[:255],
+                           finish_digest=digest)
     if closed:
         record_event("play_rejected", brand_id=campaign.brand_id, campaign_id=campaign.id,
                      player_id=play.player_id, session_id=play.id, reason=reason, detail=detail)
@@ -226,8 +219,10 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     ``client_score`` were read from: its digest recognises a retry and it is
     kept as the log. The identical body again gets the first answer (a retry
     after a lost answer).
-    The common case (no reward won) sends five statements: the session with its
-    campaign's version, the close, the score, the event and the draw credit.
+    The common case (no reward won) sends two statements on PostgreSQL: the
+    session with its campaign's version, then the close with the score, the
+    event and the draw credit (``engine.play.records``); SQLite sends each
+    write alone.
     """
     play, found, referral_pending = _load_session(session_id, token)
     campaign = found.campaign
@@ -248,25 +243,13 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     # write (on SQLite under gevent, another finish would wait for that lock blocking the
     # whole worker, the GET's greenlet included: "database is locked" after 5 s)
     found_outlier = risk_scores.outlier(campaign, score.score)
-    if not _close(play, "finished", score=score.score, finish_digest=digest):
-        db.session.rollback()  # a concurrent finish closed it: answer as a retry
-        return answers.answer_again(campaign, play, digest, FinishResult, canonical)
     if found_outlier is not None:
+        if not records.close(play, "finished", score=score.score, finish_digest=digest):
+            return _answer_race(campaign, play, digest, canonical)
         return _hold(play, campaign, score, body, now, found_outlier)
-    # rewards share the score's transaction: both land, or neither does
-    won = awards.award_for_score(campaign, play.player_id, score.score,
-                                 standings.is_ascending(campaign), rules=found.rules_for("score"))
-    rewards = RewardSchema(many=True).dump(won)  # kept with the score, answered again as kept
-    db.session.add(Score(campaign_id=campaign.id, player_id=play.player_id, session_id=play.id,
-                         score=score.score, moves=score.moves, duration_ms=score.duration_ms,
-                         game_version=play.game_version or 1, rewards=rewards, created_at=now,
-                         # what the play told rides in the score's own INSERT: no round trip
-                         metrics=get_game_type(campaign.game_type).session_metrics(score),
-                         move_log=move_log.compress_body(body)))
-    record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
-                 player_id=play.player_id, session_id=play.id, score=score.score,
-                 moves=score.moves, duration_ms=score.duration_ms)
-    draws.credit_for_play(campaign, play.player_id, play.id)
+    rewards = _write(play, found, score, body, digest, now)
+    if rewards is None:
+        return _answer_race(campaign, play, digest, canonical)
     if referral_pending:
         referral.verified_play(campaign, play.player_id, "play")
     db.session.expunge(play)  # read after the commit without loading it again
@@ -279,6 +262,43 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
     live.score_changed(campaign, play.player_id, ranked,
                        along=lambda pipe: answers.keep(campaign, play, result, pipe))
     return result
+
+
+def _write(play: PlaySession, found: CachedCampaign, score, body: bytes, digest: str,
+           now) -> list | None:
+    """Close the session, give the rewards the score reached, and write the score's rows.
+
+    Return the rewards, or None when a concurrent finish had closed the
+    session (nothing given, nothing written). Rewards share the score's
+    transaction: both land, or neither does. The rules are checked in memory;
+    when one is reached the session is closed first, so a concurrent finish
+    cannot give them twice; otherwise the close rides with the writes.
+    """
+    campaign = found.campaign
+    ascending = standings.is_ascending(campaign)
+    reached = awards.reached(found.rules_for("score"), score.score, ascending)
+    if reached and not records.close(play, "finished", score=score.score,
+                                     finish_digest=digest):
+        return None
+    won = awards.award_for_score(campaign, play.player_id, score.score, ascending,
+                                 rules=reached) if reached else []
+    rewards = RewardSchema(many=True).dump(won)  # kept with the score, answered again as kept
+    row = {"campaign_id": campaign.id, "player_id": play.player_id, "session_id": play.id,
+           "score": score.score, "moves": score.moves, "duration_ms": score.duration_ms,
+           "game_version": play.game_version or 1, "rewards": rewards, "created_at": now,
+           # what the play told rides in the score's own INSERT: no round trip
+           "metrics": get_game_type(campaign.game_type).session_metrics(score),
+           "move_log": move_log.compress_body(body)}
+    if not records.write_finish(play, campaign, row, digest, closed=bool(reached)):
+        return None
+    return rewards
+
+
+def _answer_race(campaign: Campaign, play: PlaySession, digest: str,
+                 canonical) -> FinishResult:
+    """Answer a finish that lost the session's close to a concurrent one, as a retry."""
+    db.session.rollback()
+    return answers.answer_again(campaign, play, digest, FinishResult, canonical)
 
 
 def _hold(play: PlaySession, campaign: Campaign, score, body: bytes, now,

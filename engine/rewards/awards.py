@@ -74,6 +74,12 @@ def score_award(campaign: Campaign, rule: RewardRule, player_id: int) -> failure
                           rule_id=rule.id)
 
 
+def reached(rules: list[RewardRule], score: int, ascending: bool = False) -> list[RewardRule]:
+    """Return the score rules ``score`` reaches (in memory: nothing is given yet)."""
+    return [rule for rule in rules
+            if rule.threshold is not None and _reached(score, rule.threshold, ascending)]
+
+
 def award_for_score(campaign: Campaign, player_id: int, score: int,
                     ascending: bool = False, rules: list[RewardRule] | None = None
                     ) -> list[WonCoupon]:
@@ -88,9 +94,7 @@ def award_for_score(campaign: Campaign, player_id: int, score: int,
             RewardRule.campaign_id == campaign.id, RewardRule.trigger == "score")
             .order_by(RewardRule.id))
     rewards = []
-    for rule in rules:
-        if rule.threshold is None or not _reached(score, rule.threshold, ascending):
-            continue
+    for rule in reached(list(rules), score, ascending):
         won = award_once(score_award(campaign, rule, player_id))
         if won:
             rewards.append(won)

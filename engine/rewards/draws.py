@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.boards import periods
@@ -96,19 +96,50 @@ def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: st
               "source_key": source_key, "day_key": day, "created_at": utcnow()}
     conditions = ()
     if source == "play":
-        today = (select(func.count()).select_from(DrawCredit).where(
-            DrawCredit.campaign_id == campaign.id, DrawCredit.player_id == player_id,
-            DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
-        conditions = (today < draw_config(campaign)["max_play_credits_per_day"],)
+        conditions = (_play_credits_today(campaign, player_id, day)
+                      < draw_config(campaign)["max_play_credits_per_day"],)
     statement = DrawCredit.insert_once(values, db.session.get_bind().dialect.name, *conditions)
     return db.session.execute(statement).first() is not None
 
 
+def _play_credits_today(campaign: Campaign, player_id: int, day: str):
+    return (select(func.count()).select_from(DrawCredit).where(
+        DrawCredit.campaign_id == campaign.id, DrawCredit.player_id == player_id,
+        DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
+
+
+def play_credits_insert(campaign: Campaign, player_id: int, session_id: str, after=None):
+    """Return the INSERT of the extra draws a finished play earns; None when it earns none.
+
+    One statement for every credit (``play:<session>:<i>``), each given while
+    the day's play credits stay under the cap, as ``grant_credit`` would give
+    them one by one. With ``after`` (a CTE of the statement this one joins,
+    e.g. the session's close) the rows are selected from it: no row of
+    ``after``, no credit.
+    """
+    cfg = draw_config(campaign)
+    if not cfg["per_play"]:
+        return None
+    day, now, table = _today(campaign), utcnow(), DrawCredit.__table__
+    today = _play_credits_today(campaign, player_id, day)
+    rows = []
+    for i in range(cfg["per_play"]):
+        values = {"campaign_id": campaign.id, "player_id": player_id, "source": "play",
+                  "source_key": f"play:{session_id}:{i}", "day_key": day, "created_at": now}
+        columns = [table.c[name] for name in values]
+        row = select(*(literal(values[c.name], c.type) for c in columns))
+        if after is not None:
+            row = row.select_from(after)
+        # the statement sees the day's credits before it: the i-th counts the i before it
+        rows.append(row.where(today + i < cfg["max_play_credits_per_day"]))
+    return DrawCredit.insert_selected_once(columns, rows[0] if len(rows) == 1 else
+                                           union_all(*rows), db.session.get_bind().dialect.name)
+
+
 def credit_for_play(campaign: Campaign, player_id: int, session_id: str) -> int:
     """Grant the extra draws a finished play earns; return how many."""
-    per_play = draw_config(campaign)["per_play"]
-    return sum(grant_credit(campaign, player_id, "play", f"play:{session_id}:{i}")
-               for i in range(per_play))
+    statement = play_credits_insert(campaign, player_id, session_id)
+    return 0 if statement is None else len(db.session.execute(statement).all())
 
 
 def credit_for_friend(campaign: Campaign, referrer_id: int, friend_id: int) -> int:

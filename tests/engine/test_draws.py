@@ -126,6 +126,21 @@ def test_free_draws_then_earned_credits_then_429(app, client):
     assert kinds.count("draw") == 3
 
 
+def test_a_play_earning_two_credits_stops_at_the_days_cap(app, client):
+    params = {"min_move_interval_ms": 0}
+    campaign = make_campaign(game_params=params,
+                             draw_config={"per_play": 2, "max_play_credits_per_day": 3})
+    for _ in range(2):  # 2 credits, then 1: the cap counts the credits of the same finish
+        opened = client.post(f"/api/v1/campaigns/{campaign.slug}/sessions", json={}).get_json()
+        moves, _ = auto_moves(opened["seed"], params, count=5)
+        resp = client.post(f"/api/v1/sessions/{opened['session_id']}/finish",
+                           json={"token": opened["token"], "moves": moves})
+        assert resp.status_code == 200
+    keys = sorted(k.split(":")[2] for k in db.session.scalars(select(DrawCredit.source_key)))
+    assert keys == ["0", "0", "1"]
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}").get_json()["draws_left"] == 3
+
+
 def test_a_friends_verified_play_earns_one_credit_once(app):
     campaign = make_campaign(draw_config={"per_day": 0, "per_friend": 1})
     referrer, friend = make_player(campaign.brand), make_player(campaign.brand)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.extensions import db, redis_store
-from engine.models import Event, PlaySession, Score
+from engine.models import DrawCredit, Event, PlaySession, Score
 from engine.play import answers
 from games.synthesis import SynthesisGame, rules
 from tests.factories import make_campaign
@@ -347,7 +347,7 @@ def test_a_session_replays_with_the_params_it_was_opened_with(client):
 
 
 def test_concurrent_identical_finishes_store_one_score_and_answer_alike(pool_app, client):
-    campaign = make_campaign(game_params=FAST)
+    campaign = make_campaign(game_params=FAST, draw_config={"per_play": 1})
     opened = start(client, campaign.slug).get_json()
     moves, score = auto_moves(opened["seed"], FAST, count=20)
     cookies = {c.key: c.value for c in client._cookies.values()}
@@ -366,3 +366,7 @@ def test_concurrent_identical_finishes_store_one_score_and_answer_alike(pool_app
     assert all(body["error"]["code"] == "finish_pending" for body in pending)
     assert all(body["score"] == score for body in ok)
     assert db.session.scalar(select(db.func.count()).select_from(Score)) == 1
+    # the close's loser writes nothing: one event and one draw credit, as one score
+    assert db.session.scalar(select(db.func.count()).select_from(Event).where(
+        Event.kind == "play_finished")) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(DrawCredit)) == 1

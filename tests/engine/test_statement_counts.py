@@ -18,6 +18,8 @@ NURTURE = {"stages": [{"name": "种子", "threshold": 0}, {"name": "结果", "th
            "actions": [{"key": "sun", "name": "晒太阳", "growth": 1, "energy": 0,
                         "cooldown_s": 0, "daily_limit": 100}]}
 FINISH_BUDGET = 6
+# PostgreSQL: the session, then its close with the score, event and draw credit (one CTE)
+FINISH_BUDGET_POSTGRES = 2
 START_BUDGET = 4
 ACTION_BUDGET = 5
 
@@ -42,14 +44,15 @@ def _lottery_campaign():
                          draw_config={"per_day": 1, "per_play": 1})
 
 
-def test_a_finish_sends_at_most_six_statements(client):
+def test_a_finish_sends_at_most_six_statements(client, is_postgres):
     slug = _lottery_campaign().slug
     _finish(client, _start(client, slug))
     opened = _start(client, slug)
     db.session.remove()
     with counted() as log:
         _finish(client, opened)
-    assert len(log) <= FINISH_BUDGET, f"{len(log)} statements:\n{log}"
+    budget = FINISH_BUDGET_POSTGRES if is_postgres else FINISH_BUDGET
+    assert len(log) <= budget, f"{len(log)} statements:\n{log}"
 
 
 def test_a_session_start_sends_at_most_four_statements(client):
