@@ -23,6 +23,7 @@ from sqlalchemy import select
 from engine.extensions import db
 from engine.models import Campaign, Score
 from games import GAME_TYPES
+from tests.support.phone import play_to_the_end
 
 PASSWORD = "tea-brand-owner-1"
 WAIT_MS = 20_000
@@ -115,18 +116,13 @@ def play_on_phone(phone, url: str, game_type: str) -> None:
         page.locator("button[data-action]").first.click()
         expect(page.locator("#nt-growth")).not_to_have_text("0")
         return
-    page.locator("#start").click()
-    expect(page.locator("#game canvas")).to_be_visible()
-    result = page.locator("#result")
-    keys = ("ArrowUp", "ArrowLeft", "ArrowDown", "ArrowRight")
-    for press in range(80):
-        if result.is_visible():
-            break
-        page.keyboard.press(keys[press % len(keys)])
-        page.wait_for_timeout(300)
+
+    def finish_early(press: int) -> None:
         if press == 12 and page.locator("#finish-early").is_visible():
             page.locator("#finish-early").click()
-    expect(result).to_be_visible(timeout=WAIT_MS)
+
+    play_to_the_end(page, ("ArrowUp", "ArrowLeft", "ArrowDown", "ArrowRight"), 80, 300,
+                    after_press=finish_early, wait_ms=WAIT_MS)
     shot(page, f"phone-{game_type}")
 
 

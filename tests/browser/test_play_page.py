@@ -10,6 +10,7 @@ from engine.campaigns.demo import seed_demo
 from engine.extensions import db
 from engine.models import Campaign, HeldScore, Score
 from tests.engine.test_risk_scores import _past_scores
+from tests.support.phone import play_to_the_end
 
 # this cycle ends a default 4x4 game fastest (about 120 presses, rarely over 260)
 KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight")
@@ -33,16 +34,7 @@ def test_a_finished_game_shows_the_server_score_and_reaches_another_phone_live(
 
     player = phone()
     player.goto(url)
-    expect(player.locator("#start")).to_be_enabled()
-    player.locator("#start").click()
-    expect(player.locator("#game canvas")).to_be_visible()
-    result = player.locator("#result")
-    for press in range(MAX_PRESSES):
-        if result.is_visible():
-            break
-        player.keyboard.press(KEYS[press % len(KEYS)])
-        player.wait_for_timeout(PRESS_GAP_MS)
-    expect(result).to_be_visible(timeout=WAIT_MS)
+    play_to_the_end(player, KEYS, MAX_PRESSES, PRESS_GAP_MS)
 
     # the overlay appears once the finish call answered: the score row exists
     stored = db.session.scalars(select(Score)).all()
@@ -70,16 +62,7 @@ def test_a_score_held_for_review_says_so_instead_of_best_and_rank(app, live_serv
 
     player = phone()
     player.goto(f"{live_server.url}/c/demo-synthesis")
-    expect(player.locator("#start")).to_be_enabled()
-    player.locator("#start").click()
-    expect(player.locator("#game canvas")).to_be_visible()
-    result = player.locator("#result")
-    for press in range(MAX_PRESSES):
-        if result.is_visible():
-            break
-        player.keyboard.press(KEYS[press % len(KEYS)])
-        player.wait_for_timeout(PRESS_GAP_MS)
-    expect(result).to_be_visible(timeout=WAIT_MS)
+    play_to_the_end(player, KEYS, MAX_PRESSES, PRESS_GAP_MS)
 
     held = db.session.scalars(select(HeldScore)).all()
     db.session.rollback()

@@ -21,6 +21,7 @@ from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import Campaign, PlaySession, Score
 from tests.factories import make_campaign
+from tests.support.phone import play_to_the_end
 
 KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight")
 PRESS_GAP_MS = 70
@@ -229,17 +230,9 @@ def test_racing_runs_to_its_end_with_the_art_and_a_timer(app, live_server, phone
     page = phone()
     page.goto(f"{live_server.url}/c/{campaign.slug}")
     shoot(page, tmp_path, "racing-landing")
-    page.locator("#start").click()
-    expect(page.locator("#game canvas")).to_be_visible()
     keys = ("ArrowLeft", "ArrowRight", "ArrowRight", "ArrowLeft")
-    for press in range(40):
-        if page.locator("#result").is_visible():
-            break
-        page.keyboard.press(keys[press % len(keys)])
-        page.wait_for_timeout(300)
-        if press == 8:
-            shoot(page, tmp_path, "racing-play")
-    expect(page.locator("#result")).to_be_visible(timeout=WAIT_MS)
+    play_to_the_end(page, keys, 40, 300, wait_ms=WAIT_MS, after_press=lambda press: (
+        press == 8 and shoot(page, tmp_path, "racing-play")))
     assert len(scores()) == 1
     shoot(page, tmp_path, "racing-result")
 

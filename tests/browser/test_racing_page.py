@@ -9,9 +9,10 @@ from sqlalchemy import select
 from engine.extensions import db
 from engine.models import Score
 from tests.factories import make_campaign
+from tests.support.phone import play_to_the_end
 
+STEERING = ("ArrowLeft", "ArrowRight", "ArrowRight", "ArrowLeft")
 PRESS_GAP_MS = 350
-WAIT_MS = 15_000
 
 
 @pytest.mark.browser
@@ -20,16 +21,8 @@ def test_a_race_to_the_end_shows_the_servers_score(app, live_server, phone):
                              game_params={"duration_s": 10, "obstacle_density": 30})
     page = phone()
     page.goto(f"{live_server.url}/c/{campaign.slug}")
-    page.locator("#start").click()
-    expect(page.locator("#game canvas")).to_be_visible()
-    result = page.locator("#result")
-    keys = ("ArrowLeft", "ArrowRight", "ArrowRight", "ArrowLeft")
-    for press in range(60):  # about 20 s of steering at most; the race lasts 10 s
-        if result.is_visible():
-            break
-        page.keyboard.press(keys[press % len(keys)])
-        page.wait_for_timeout(PRESS_GAP_MS)
-    expect(result).to_be_visible(timeout=WAIT_MS)
+    # about 20 s of steering at most; the race lasts 10 s
+    play_to_the_end(page, STEERING, 60, PRESS_GAP_MS)
 
     stored = db.session.scalars(select(Score)).all()
     db.session.rollback()

@@ -6,23 +6,11 @@ from sqlalchemy import select
 
 from engine.boards import period_close
 from engine.extensions import db
-from engine.models import AwardFailure, BrandMember, Coupon
+from engine.models import AwardFailure, Coupon
 from tests.engine.test_award_failures import DAY, rule
 from tests.engine.test_period_close import day_campaign
-from tests.factories import make_brand, make_marketer
-from tests.support.console import csrf_of, sign_in
-
-PASSWORD = "pw-123456"
-
-
-def console_for(app, brand, role="marketer"):
-    marketer = make_marketer(brand, password=PASSWORD)
-    db.session.execute(BrandMember.__table__.update().where(
-        BrandMember.marketer_id == marketer.id).values(role=role))
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, marketer.email, PASSWORD)
-    return client
+from tests.factories import make_brand
+from tests.support.console import csrf_of, signed_in_console
 
 
 def failed_prize():
@@ -35,7 +23,7 @@ def failed_prize():
 
 def test_the_dashboard_lists_a_failure_and_a_retry_issues_it(app):
     campaign, players, batch, failure = failed_prize()
-    console = console_for(app, campaign.brand)
+    console = signed_in_console(app, campaign.brand)
     url = f"/admin/campaigns/{campaign.id}"
     page = console.get(url).get_data(as_text=True)
     row = page[page.index(f'id="failure-{failure.id}"'):]
@@ -63,7 +51,7 @@ def test_the_dashboard_lists_a_failure_and_a_retry_issues_it(app):
 
 def test_an_analyst_reads_but_cannot_retry(app):
     campaign, _, _, failure = failed_prize()
-    analyst = console_for(app, campaign.brand, role="analyst")
+    analyst = signed_in_console(app, campaign.brand, role="analyst")
     page = analyst.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
     assert f'id="failure-{failure.id}"' in page and f'id="retry-{failure.id}"' not in page
     refused = analyst.post(f"/admin/campaigns/{campaign.id}/award-failures/{failure.id}/retry",
@@ -74,13 +62,13 @@ def test_an_analyst_reads_but_cannot_retry(app):
 
 def test_another_campaigns_failure_is_404(app):
     campaign, _, _, failure = failed_prize()
-    stranger = console_for(app, make_brand("beta"))
+    stranger = signed_in_console(app, make_brand("beta"))
     page = stranger.get("/admin/").get_data(as_text=True)
     resp = stranger.post(f"/admin/campaigns/{campaign.id}/award-failures/{failure.id}/retry",
                          data={"csrf": csrf_of(page)})
     assert resp.status_code == 404
     # the right campaign id does not open a failure of another campaign either
-    own = console_for(app, campaign.brand)
+    own = signed_in_console(app, campaign.brand)
     other_campaign = db.session.scalar(select(AwardFailure.id))
     mine = own.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
     from tests.factories import make_campaign

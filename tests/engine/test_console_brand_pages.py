@@ -14,7 +14,6 @@ from sqlalchemy import select, text
 from engine.clock import utcnow
 from engine.extensions import db
 from engine.models import (
-    BrandMember,
     Campaign,
     CrmEndpoint,
     Delivery,
@@ -23,31 +22,14 @@ from engine.models import (
     WeChatAccount,
 )
 from engine.rewards.coupons import create_batch
-from tests.factories import make_brand, make_campaign, make_marketer, make_player
-from tests.support.console import csrf_of, sign_in
-
-PASSWORD = "pw-123456"
+from tests.factories import make_brand, make_campaign, make_player
+from tests.support.console import post_form as post
+from tests.support.console import signed_in_console
 
 
 @pytest.fixture
 def brand(app):
     return make_brand("alpha", "阿尔法")
-
-
-def console_as(app, brand, role="marketer"):
-    marketer = make_marketer(brand, password=PASSWORD)
-    db.session.execute(BrandMember.__table__.update().where(
-        BrandMember.marketer_id == marketer.id).values(role=role))
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, marketer.email, PASSWORD)
-    client.marketer_email = marketer.email
-    return client
-
-
-def post(client, path, data, page=None):
-    html = client.get(page or path).get_data(as_text=True)
-    return client.post(path, data={**data, "csrf": csrf_of(html)})
 
 
 # -- referral rewards -------------------------------------------------------------------
@@ -56,7 +38,7 @@ def post(client, path, data, page=None):
 def test_referral_rewards_need_the_risk_acknowledged_and_record_who(app, brand):
     campaign = make_campaign(brand)
     batch = create_batch(brand.id, campaign.id, 10, title="新人券", valid_days=7)
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     url = f"/admin/campaigns/{campaign.id}/referral"
     page = console.get(url).get_data(as_text=True)
     assert 'id="risk-notice"' in page and "传销" in page and "新人奖励" in page
@@ -89,7 +71,7 @@ def test_referral_rewards_need_the_risk_acknowledged_and_record_who(app, brand):
 
 def test_an_analyst_reads_referral_rewards_but_cannot_save(app, brand):
     campaign = make_campaign(brand)
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     url = f"/admin/campaigns/{campaign.id}/referral"
     page = analyst.get(url).get_data(as_text=True)
     assert 'id="save-referral"' not in page and "disabled" in page
@@ -115,7 +97,7 @@ def flag(campaign, **fields):
 def test_the_risk_queue_approves_and_rejects_with_a_reason(app, brand):
     campaign = make_campaign(brand)
     first, second = flag(campaign), flag(campaign)
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     url = "/admin/brands/alpha/risk"
     page = console.get(url).get_data(as_text=True)
     assert f'id="flag-{first.id}"' in page and "同一地址大量拉新" in page
@@ -142,12 +124,12 @@ def test_the_risk_queue_is_read_only_for_analysts_and_scoped_to_the_brand(app, b
     campaign = make_campaign(brand)
     mine = flag(campaign)
     theirs = flag(make_campaign(make_brand("beta")))
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     page = analyst.get("/admin/brands/alpha/risk").get_data(as_text=True)
     assert f'id="flag-{mine.id}"' in page and f'id="approve-{mine.id}"' not in page
     assert post(analyst, f"/admin/brands/alpha/risk/{mine.id}", {"action": "approve"},
                 page="/admin/brands/alpha/risk").status_code == 403
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     resp = post(console, f"/admin/brands/alpha/risk/{theirs.id}", {"action": "approve"},
                 page="/admin/brands/alpha/risk")
     assert resp.status_code == 404
@@ -161,7 +143,7 @@ RULE = '{"all": [{"metric": "plays", "op": ">=", "value": 1}]}'
 
 
 def test_tag_rules_dry_run_create_edit_delete(app, brand):
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     url = "/admin/brands/alpha/tags"
     page = console.get(url).get_data(as_text=True)
     assert "高手" in page and 'id="evaluation-state"' in page  # the default rule set
@@ -198,16 +180,16 @@ def test_tag_rules_dry_run_create_edit_delete(app, brand):
 
 def test_tags_are_read_only_for_analysts_and_scoped_to_the_brand(app, brand):
     beta = make_brand("beta")
-    beta_console = console_as(app, beta)
+    beta_console = signed_in_console(app, beta)
     beta_console.get("/admin/brands/beta/tags")  # installs beta's default rules
     theirs = db.session.scalar(select(TagRule.id).where(TagRule.brand_id == beta.id))
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     url = "/admin/brands/alpha/tags"
     page = analyst.get(url).get_data(as_text=True)
     assert "高手" in page and 'id="save-rule"' not in page and 'id="dry-run-button"' not in page
     assert post(analyst, f"{url}/rules", {"rule": RULE, "do": "dry_run"},
                 page=url).status_code == 403
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     assert console.get(f"{url}?edit={theirs}").status_code == 404
     assert post(console, f"{url}/rules/{theirs}", {"name": "x", "group": "参与", "rule": RULE},
                 page=url).status_code == 404
@@ -219,7 +201,7 @@ def test_tags_are_read_only_for_analysts_and_scoped_to_the_brand(app, brand):
 
 
 def test_crm_endpoint_secret_is_shown_once_and_a_dead_letter_is_redelivered(app, brand):
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     url = "/admin/brands/alpha/crm"
     refused = post(console, url, {"kind": "webhook", "name": "会员", "url": "ftp://crm.example"})
     assert refused.status_code == 422 and 'data-field="url"' in refused.get_data(as_text=True)
@@ -260,12 +242,12 @@ def test_crm_is_read_only_for_analysts_and_scoped_to_the_brand(app, brand):
     dead = Delivery(endpoint_id=theirs.id, batch_id="b-x", change_ids=[1], status="dead")
     db.session.add(dead)
     db.session.commit()
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     page = analyst.get(f"/admin/brands/alpha/crm?log={mine.id}").get_data(as_text=True)
     assert 'id="add-endpoint"' not in page and "Remove" not in page
     assert post(analyst, "/admin/brands/alpha/crm", {"kind": "webhook", "url": "https://x.y"},
                 page="/admin/brands/alpha/crm").status_code == 403
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     assert console.get(f"/admin/brands/alpha/crm?log={theirs.id}").status_code == 404
     retry = f"/admin/brands/alpha/crm/{theirs.id}/deliveries/{dead.id}/retry"
     assert post(console, retry, {}, page="/admin/brands/alpha/crm").status_code == 404
@@ -276,7 +258,7 @@ def test_crm_is_read_only_for_analysts_and_scoped_to_the_brand(app, brand):
 
 
 def test_the_wechat_secret_is_stored_encrypted_and_never_shown(app, brand):
-    console = console_as(app, brand, "owner")
+    console = signed_in_console(app, brand, "owner")
     url = "/admin/brands/alpha/wechat"
     assert "微信登录未开启" in console.get(url).get_data(as_text=True)
     bad = post(console, url, {"appid": "wx123", "secret": "A" * 32})
@@ -296,7 +278,7 @@ def test_the_wechat_secret_is_stored_encrypted_and_never_shown(app, brand):
 
 
 def test_an_analyst_cannot_set_the_wechat_account(app, brand):
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     url = "/admin/brands/alpha/wechat"
     assert 'id="save-wechat"' not in analyst.get(url).get_data(as_text=True)
     resp = post(analyst, url, {"appid": "wx0123456789abcdef", "secret": "A" * 32})
@@ -304,11 +286,11 @@ def test_an_analyst_cannot_set_the_wechat_account(app, brand):
 
 
 def test_only_an_owner_sets_or_removes_the_wechat_account(app, brand):
-    owner = console_as(app, brand, "owner")
+    owner = signed_in_console(app, brand, "owner")
     url = "/admin/brands/alpha/wechat"
     secret = "S3cretAppSecretValue0123456789ab"
     assert post(owner, url, {"appid": "wx0123456789abcdef", "secret": secret}).status_code == 200
-    marketer = console_as(app, brand, "marketer")
+    marketer = signed_in_console(app, brand, "marketer")
     page = marketer.get(url).get_data(as_text=True)
     # the marketer reads that the brand's own account is set, never the secret
     assert "wx0123456789abcdef" in page and "已设置" in page and secret not in page
@@ -327,7 +309,7 @@ def test_only_an_owner_sets_or_removes_the_wechat_account(app, brand):
 
 def test_a_campaign_audience_is_saved_through_the_tag_service(app, brand):
     campaign = make_campaign(brand)
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     console.get("/admin/brands/alpha/tags")  # installs the default rule set
     tag = db.session.scalar(select(TagRule.name).where(TagRule.brand_id == brand.id))
     dashboard = console.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
@@ -348,7 +330,7 @@ def test_a_campaign_audience_is_saved_through_the_tag_service(app, brand):
 
 def test_a_bad_audience_is_shown_beside_its_field_and_nothing_is_saved(app, brand):
     campaign = make_campaign(brand)
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     url = f"/admin/campaigns/{campaign.id}/audience"
     unknown = post(console, url, {"tag": "不存在", "mode": "limit"})
     body = unknown.get_data(as_text=True)
@@ -363,14 +345,14 @@ def test_an_analyst_reads_the_audience_and_another_brands_campaign_is_404(app, b
     campaign.audience = {"tag": "高手", "mode": "limit"}
     theirs = make_campaign(make_brand("beta"))
     db.session.commit()
-    analyst = console_as(app, brand, "analyst")
+    analyst = signed_in_console(app, brand, "analyst")
     url = f"/admin/campaigns/{campaign.id}/audience"
     page = analyst.get(url).get_data(as_text=True)
     assert "高手" in page and 'id="save-audience"' not in page
     assert post(analyst, url, {"tag": "", "mode": "limit"}).status_code == 403
     assert db.session.get(Campaign, campaign.id, populate_existing=True).audience == {
         "tag": "高手", "mode": "limit"}
-    console = console_as(app, brand)
+    console = signed_in_console(app, brand)
     other = f"/admin/campaigns/{theirs.id}/audience"
     assert console.get(other).status_code == 404
     assert post(console, other, {"tag": "", "mode": "limit"}, page=url).status_code == 404

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.errors import NoPlaysLeft
 from engine.extensions import db
-from engine.models import Campaign, PlayCredit, Player, PlaySession, ReferralReward
-from engine.play import sessions
+from engine.models import Campaign, PlayCredit, PlaySession, ReferralReward
 from engine.referral import rewards as referral_rewards
 from engine.rewards import plays
 from tests.engine.test_admin_api import bearer
 from tests.engine.test_referral import finish_one
 from tests.engine.test_referral_rewards import QUIET, chain, rewards_url, visit_id
 from tests.factories import make_campaign, make_marketer, make_player
-from tests.support.concurrency import run_together
+from tests.support.concurrency import start_together
 
 PLAIN = {"min_move_interval_ms": 0}
 ON = {"sharer_rewards_enabled": True, "acknowledge_risk": True}
@@ -117,23 +115,12 @@ def test_a_third_level_of_extra_plays_is_refused_and_bad_amounts_are_422(app, cl
         assert "amount" in str(bad.get_json()["error"]["fields"])
 
 
-def _starts(campaign_id: int, player_id: int):
-    def work(_):
-        campaign, player = db.session.get(Campaign, campaign_id), db.session.get(Player, player_id)
-        try:
-            return sessions.start_session(campaign, player).play_no
-        except NoPlaysLeft as exc:
-            db.session.rollback()
-            return exc.code
-    return work
-
-
 def test_a_burst_of_starts_spends_each_extra_play_once(pool_app):
     campaign = make_campaign(plays_per_day=5)
     player = make_player(campaign.brand)
     assert plays.grant(campaign, player.id, "referral", "burst", 3) == 3
     db.session.commit()
-    results = run_together(pool_app, range(40), _starts(campaign.id, player.id), workers=16)
+    results = start_together(pool_app, campaign.id, player.id, 40, workers=16)
     played = sorted(r for r in results if r != "no_plays_left")
     assert played == list(range(1, 9)) and results.count("no_plays_left") == 32
     spent = db.session.scalars(select(PlaySession.credit_id).where(

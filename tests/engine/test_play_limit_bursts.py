@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.errors import NoPlaysLeft
 from engine.extensions import db
-from engine.models import Campaign, Player, PlaySession
-from engine.play import sessions
+from engine.models import PlaySession
 from tests.factories import make_campaign, make_player
-from tests.support.concurrency import run_together
+from tests.support.concurrency import start_together
 
 STARTS = 80  # 16 threads, five starts each, one player
-
-
-def _start(campaign_id: int, player_id: int):
-    def work(_):
-        campaign, player = db.session.get(Campaign, campaign_id), db.session.get(Player, player_id)
-        try:
-            return sessions.start_session(campaign, player).play_no
-        except NoPlaysLeft as exc:
-            db.session.rollback()
-            return exc.code
-    return work
 
 
 def _burst(pool_app, plays_per_day: int) -> tuple[list, int]:
     campaign = make_campaign(plays_per_day=plays_per_day)
     player = make_player(campaign.brand)
-    results = run_together(pool_app, range(STARTS), _start(campaign.id, player.id), workers=16)
+    results = start_together(pool_app, campaign.id, player.id, STARTS, workers=16)
     stored = db.session.scalar(select(func.count()).select_from(PlaySession).where(
         PlaySession.player_id == player.id))
     return results, stored

@@ -7,7 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from engine.errors import NoPlaysLeft
 from engine.extensions import db
+from engine.models import Campaign, Player
+from engine.play import sessions
 
 
 def run_together(app, jobs: Sequence, work: Callable, workers: int = 32) -> list:
@@ -47,3 +50,20 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str,
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what}: not within {timeout} s")
         time.sleep(interval)
+
+
+def start_together(app, campaign_id: int, player_id: int, starts: int,
+                   workers: int = 16) -> list:
+    """Start ``starts`` sessions of one player at once; return each play number or refusal.
+
+    A start refused for want of plays answers its error code (``no_plays_left``).
+    """
+    def start(_):
+        campaign, player = db.session.get(Campaign, campaign_id), db.session.get(Player, player_id)
+        try:
+            return sessions.start_session(campaign, player).play_no
+        except NoPlaysLeft as exc:
+            db.session.rollback()
+            return exc.code
+
+    return run_together(app, range(starts), start, workers=workers)

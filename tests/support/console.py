@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+from engine.extensions import db
+from engine.models import BrandMember
+from tests.factories import make_marketer
+
+PASSWORD = "pw-123456"
+
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 META_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -31,3 +37,18 @@ def post_form(client, path: str, data: dict, page: str | None = None, **kwargs):
 def api_csrf(client) -> str:
     """Return the session's CSRF token as the console's scripts read it."""
     return csrf_of(client.get("/admin/").get_data(as_text=True))
+
+
+def signed_in_console(app, brand, role: str = "marketer"):
+    """Return a client signed in to the console as a new ``role`` of ``brand``.
+
+    Its ``marketer_email`` names the marketer.
+    """
+    marketer = make_marketer(brand, password=PASSWORD)
+    db.session.execute(BrandMember.__table__.update().where(
+        BrandMember.marketer_id == marketer.id).values(role=role))
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, marketer.email, PASSWORD)
+    client.marketer_email = marketer.email
+    return client
