@@ -195,8 +195,14 @@ def test_push_reaches_clients_of_another_process(app, app_config, closing):
 
 
 def test_a_burst_of_scores_is_coalesced(app, app_config, closing):
+    # A window of 1 s, not 300 ms: a server's trailing push wakes late on a loaded machine,
+    # and a change in that gap finds the room quiet and goes out as a leading push too
+    # (engine.boards.live). The rule asserted is the same, per window; with longer windows
+    # a burst crosses fewer window ends, where that gap can open.
+    interval_s = 1.0
     campaign = make_campaign(game_params=FAST)
-    server = live_server_with(closing, server_env(app_config, LIVE_PUSH_INTERVAL_MS=300))
+    server = live_server_with(closing, server_env(app_config,
+                                                  LIVE_PUSH_INTERVAL_MS=int(interval_s * 1000)))
     watcher = viewer(closing, server.url, campaign.slug)
     watcher.join({"campaign": campaign.slug, "period": "all"})
     first = watcher.next("leaderboard")
@@ -212,18 +218,18 @@ def test_a_burst_of_scores_is_coalesced(app, app_config, closing):
     last, before = watcher.until(
         "leaderboard", lambda b: {e["player"]["id"] for e in b["entries"]} == ids)
     pushes = [*before, last]
-    # a push already scheduled when the last score landed may still follow
+    # a push already scheduled when the last score landed may still follow, within a window
     try:
-        pushes.append(watcher.next("leaderboard", timeout=0.9))
+        pushes.append(watcher.next("leaderboard", timeout=interval_s + 0.5))
     except AssertionError:
         pass
 
     versions = [first["version"]] + [p["version"] for p in pushes]
     assert versions == sorted(set(versions)), versions
-    # the leading push, then at most one per 300 ms interval the burst spans, plus one
+    # the leading push, then at most one per interval the burst spans, plus one
     # straddling its end (a loaded machine stretches the burst, not the rule)
-    assert len(pushes) <= int(burst_s / 0.3) + 2, (len(pushes), burst_s)
-    if burst_s < 0.6:
+    assert len(pushes) <= int(burst_s / interval_s) + 2, (len(pushes), burst_s)
+    if burst_s < 2 * interval_s:
         assert len(pushes) < len(players), (len(pushes), burst_s)
 
 
