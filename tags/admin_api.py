@@ -37,13 +37,16 @@ class GroupsSchema(Schema):
     groups = fields.List(fields.Nested(GroupSchema))
 
 
+RULE_JSON = "JSON condition (docs/tags.md)"
+
+
 class RuleSchema(Schema):
     """A tag rule: the tag, its group and the condition (dumps a ``TagRule``)."""
 
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=_NAME, metadata={"description": "the tag"})
     group = GroupName(required=True, validate=_NAME, metadata={"description": "the group's name"})
-    rule = fields.Raw(required=True, metadata={"description": "JSON condition (docs/tags.md)"})
+    rule = fields.Raw(required=True, metadata={"description": RULE_JSON})
     priority = fields.Integer(load_default=0, validate=validate.Range(min=-1000, max=1000))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -52,7 +55,7 @@ class RuleSchema(Schema):
 class RulePatchSchema(Schema):
     name = fields.String(validate=_NAME)
     group = fields.String(validate=_NAME)
-    rule = fields.Raw()
+    rule = fields.Raw(metadata={"description": RULE_JSON})
     priority = fields.Integer(validate=validate.Range(min=-1000, max=1000))
 
 
@@ -63,7 +66,7 @@ class RulesSchema(Schema):
 
 
 class DryRunBodySchema(Schema):
-    rule = fields.Raw(required=True)
+    rule = fields.Raw(required=True, metadata={"description": RULE_JSON})
 
 
 class DryRunSchema(Schema):

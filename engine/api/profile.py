@@ -96,11 +96,14 @@ class ProfileInSchema(Schema):
                           load_default=dict, validate=validate.Length(max=20), data_key="fields")
 
 
+MASKED_PHONE = {"type": "string", "description": "the phone masked (138****8000), or null"}
+
+
 class ProfileSavedSchema(Schema):
     """My answers, stored with my consent (dumps the ``PlayerProfile`` row)."""
 
     submitted = fields.Constant(True, metadata={"type": "boolean"})
-    phone = fields.Function(lambda p: mask_phone(p.phone), allow_none=True)
+    phone = fields.Function(lambda p: mask_phone(p.phone), allow_none=True, metadata=MASKED_PHONE)
     consent_version = fields.String()
     consented_at = fields.DateTime()
 
@@ -108,9 +111,11 @@ class ProfileSavedSchema(Schema):
 class ProfileRowSchema(Schema):
     id = fields.Integer()
     player_id = fields.Integer()
-    phone = fields.Function(lambda p: mask_phone(p.phone), allow_none=True)
+    phone = fields.Function(lambda p: mask_phone(p.phone), allow_none=True, metadata=MASKED_PHONE)
     name = fields.String(allow_none=True)
-    answers = fields.Function(lambda p: json.loads(p.answers) if p.answers else {})
+    answers = fields.Function(lambda p: json.loads(p.answers) if p.answers else {}, metadata={
+        "type": "object", "additionalProperties": {"type": "string", "nullable": True},
+        "description": "the answers by the form's field key (null: left empty)"})
     consent_version = fields.String()
     consented_at = fields.DateTime()
 

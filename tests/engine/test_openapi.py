@@ -1,4 +1,8 @@
-"""The OpenAPI document names a schema for every answer, and for every live event."""
+"""The OpenAPI document names a schema for every answer, and for every live event.
+
+Every property in it says what it is: a type, a named schema or, for free-form
+JSON, a description.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,37 @@ def bare_objects(spec: dict, schema: dict, where: str, seen: set) -> list[str]:
     if is_object and not typed and not schema.get("description"):
         found.append(where)
     return found
+
+
+def unsaid_properties(schema: dict, where: str) -> list[str]:
+    """Return every property under ``schema`` with neither a type, a $ref nor a description."""
+    found = []
+    for name, prop in schema.get("properties", {}).items():
+        parts = prop.get("allOf", []) + prop.get("anyOf", []) + prop.get("oneOf", [])
+        if not ({"type", "$ref", "description"} & set(prop) or parts):
+            found.append(f"{where}.{name}")
+        found += unsaid_properties(prop, f"{where}.{name}")
+        for part in parts:
+            found += unsaid_properties({"properties": {name: part}}, where)
+    if "items" in schema:
+        found += unsaid_properties(schema["items"], f"{where}[]")
+    values = schema.get("additionalProperties")
+    if isinstance(values, dict):
+        found += unsaid_properties(values, f"{where}{{}}")
+    return found
+
+
+def documented_schemas(spec: dict):
+    """Yield every schema of the document: the named ones, and those written in place."""
+    yield from spec["components"]["schemas"].items()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            bodies = [("body", op.get("requestBody", {}))] + list(op.get("responses", {}).items())
+            for status, body in bodies:
+                for kind, content in body.get("content", {}).items():
+                    yield f"{method.upper()} {path} {status} {kind}", content.get("schema", {})
 
 
 def answers(spec: dict):
@@ -76,6 +111,31 @@ def test_the_checker_catches_a_bare_dict_and_an_anonymous_answer():
         "#/components/schemas/A.bare"]
     paths = {"paths": {"/p": {"get": {"responses": {"200": {"description": "x"}}}}}}
     assert [w for w, _ in answers(paths)] == ["GET /p 200"]
+
+
+def test_every_property_says_what_it_is(spec):
+    unsaid = []
+    for where, schema in documented_schemas(spec):
+        unsaid += unsaid_properties(schema, where)
+    assert not unsaid, f"properties with no type, $ref or description: {unsaid}"
+
+
+def test_the_checker_catches_a_property_that_says_nothing():
+    spec = {"components": {"schemas": {"A": {"type": "object", "properties": {
+        "typed": {"type": "string", "nullable": True},
+        "named": {"$ref": "#/components/schemas/B"},
+        "said": {"description": "JSON condition"},
+        "either": {"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "object"}]},
+        "list": {"type": "array", "items": {"type": "object", "properties": {"deep": {}}}},
+        "blank": {"readOnly": True},
+        "blank_part": {"allOf": [{"nullable": True}]}}}}},
+        "paths": {"/p": {"post": {"requestBody": {"content": {"application/json": {
+            "schema": {"type": "object", "properties": {"raw": {}}}}}}}}}}
+    unsaid = []
+    for where, schema in documented_schemas(spec):
+        unsaid += unsaid_properties(schema, where)
+    assert unsaid == ["A.list[].deep", "A.blank", "A.blank_part",
+                      "POST /p body application/json.raw"]
 
 
 def test_the_live_events_are_documented(spec):
