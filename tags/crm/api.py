@@ -58,12 +58,19 @@ class EndpointSchema(Schema):
 
 
 class CreatedEndpointSchema(EndpointSchema):
-    secret = fields.Method("generated_secret", metadata={
-        "type": "string", "description": "only when generated: shown once, never again"})
+    """A new endpoint (dumps ``endpoints.CreatedEndpoint``): its row, and a generated secret.
 
-    def generated_secret(self, endpoint):
-        """Show a generated secret; leave the field out when the caller chose one."""
-        return getattr(endpoint, "generated_secret", None) or missing
+    ``EndpointSchema``'s fields read the endpoint row; ``secret`` is left out
+    when the caller chose one.
+    """
+
+    secret = fields.String(attribute="generated_secret", dump_only=True, metadata={
+        "description": "only when generated: shown once, never again"})
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "generated_secret":
+            return obj.generated_secret or missing
+        return super().get_attribute(obj.endpoint, attr, default)
 
 
 class EndpointsSchema(Schema):
@@ -117,9 +124,7 @@ class EndpointsView(MethodView):
     @blp.response(201, CreatedEndpointSchema)
     def post(self, body, brand):
         """Add a webhook (secret generated if omitted, shown once) or a WeCom corp."""
-        endpoint, generated = endpoints.create_endpoint(owned_brand(brand), body)
-        endpoint.generated_secret = generated
-        return endpoint
+        return endpoints.create_endpoint(owned_brand(brand), body)
 
 
 @blp.route("/brands/<brand>/crm-endpoints/<int:endpoint_id>")

@@ -69,13 +69,13 @@ def create_crm_endpoint(slug: str):
     body = body_of(request.form)
     shown = {k: v for k, v in body.items() if k != "secret"}  # a secret is never shown back
     try:
-        endpoint, generated = endpoints.create_endpoint(brand, EndpointInSchema().load(body))
+        created = endpoints.create_endpoint(brand, EndpointInSchema().load(body))
     except ValidationError as exc:
         return _page(brand, errors=exc.messages, form=shown, status=422)
     except DomainError as exc:
         return _page(brand, errors=(exc.fields or {}) | {"_schema": [exc.message]}, form=shown,
                      status=status_of(exc))
-    return _page(brand, created=endpoint, secret=generated)
+    return _page(brand, created=created.endpoint, secret=created.generated_secret)
 
 
 @bp.post("/brands/<slug>/crm/<int:endpoint_id>/remove")

@@ -7,6 +7,7 @@ shown once in the answer that created it.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,8 +21,16 @@ SECRET_PREFIX = "whsec_"
 MAX_ID = 2**31 - 1  # ids past a 32-bit column cannot exist (PostgreSQL would refuse the query)
 
 
-def create_endpoint(brand: Brand, data: dict) -> tuple[CrmEndpoint, str | None]:
-    """Create an endpoint from validated ``data``; return it and the generated secret, if any.
+@dataclass(frozen=True)
+class CreatedEndpoint:
+    """A new endpoint and the secret generated for it (None when the caller gave one)."""
+
+    endpoint: CrmEndpoint
+    generated_secret: str | None
+
+
+def create_endpoint(brand: Brand, data: dict) -> CreatedEndpoint:
+    """Create an endpoint from validated ``data``; return it with the generated secret, if any.
 
     Raises ``Unprocessable`` naming ``url`` for an address that may not be called.
     """
@@ -40,7 +49,7 @@ def create_endpoint(brand: Brand, data: dict) -> tuple[CrmEndpoint, str | None]:
     # a new endpoint starts at the outbox's beginning: a CRM connected late learns every tag
     db.session.add(endpoint)
     db.session.commit()
-    return endpoint, generated
+    return CreatedEndpoint(endpoint, generated)
 
 
 def endpoints_of(brand: Brand) -> list[CrmEndpoint]:

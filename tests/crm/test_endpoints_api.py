@@ -55,6 +55,23 @@ def test_a_webhook_gets_a_generated_secret_shown_once(client, auth):
     assert "secret" not in one and "secret" not in listed["endpoints"][0]
 
 
+def test_a_created_endpoint_every_field(client, auth):
+    made = create(client, auth, kind="webhook", url="https://crm.example.com/hooks/hudong",
+                  name="主 CRM", tag_groups=["活跃度"]).get_json()
+    row = db.session.get(CrmEndpoint, made["id"])
+    shown = {"id": row.id, "kind": "webhook", "name": "主 CRM",
+             "url": "https://crm.example.com/hooks/hudong", "corp_id": None,
+             "tag_groups": ["活跃度"], "created_at": row.created_at.isoformat()}
+    assert made == shown | {"secret": row.secret}  # generated: shown once
+    assert client.get(f"{API}/alpha/crm-endpoints/{row.id}", headers=auth).get_json() == shown
+    wecom = create(client, auth, kind="wecom", corp_id="ww0123456789abcdef",
+                   secret="wecom-contact-secret-0123456789").get_json()
+    row = db.session.get(CrmEndpoint, wecom["id"])
+    assert wecom == {"id": row.id, "kind": "wecom", "name": "", "url": None,
+                     "corp_id": "ww0123456789abcdef", "tag_groups": None,
+                     "created_at": row.created_at.isoformat()}  # a given secret: never echoed
+
+
 def test_a_given_secret_is_kept_but_never_echoed(client, auth):
     made = create(client, auth, kind="webhook", url="http://127.0.0.1:9/hook",
                   secret="my-own-signing-secret-123")

@@ -37,9 +37,8 @@ def brand(app):
 
 
 def webhook(brand, receiver, **extra) -> CrmEndpoint:
-    endpoint, _ = create_endpoint(brand, {"kind": "webhook", "url": receiver.url,
-                                          "secret": SECRET, **extra})
-    return endpoint
+    return create_endpoint(brand, {"kind": "webhook", "url": receiver.url, "secret": SECRET,
+                                   **extra}).endpoint
 
 
 def deliveries() -> list[Delivery]:
