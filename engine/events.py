@@ -87,6 +87,11 @@ def _pending(recorded: Recorded) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a savepoint's release (begin_nested) commits nothing yet: its events wait for
+        # the outermost commit (a listener's Redis round trip here would also run inside
+        # the open write transaction, which stalls SQLite under gevent)
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
