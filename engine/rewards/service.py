@@ -73,9 +73,10 @@ def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None 
     batch = db.session.get(CouponBatch, batch_id)
     if batch is None or batch.campaign_id != campaign.id or not batch.claimable:
         raise CouponNotAvailable()
+    noted = claims.note_claim(campaign, device, player.id) if device else None
     coupon = coupons.issue_coupon(batch, player.id, source="claim", campaign_id=campaign.id)
-    if device:
-        claims.check_claim(campaign, coupon, device)
+    if noted is not None:
+        claims.check_claim(campaign, coupon, device, noted)
     db.session.commit()
     return HeldCoupon.of(coupon, batch)
 

@@ -3,12 +3,12 @@
 A device is the claim's address and user agent, hashed
 (``engine.access.rate_limits.device_key``): the server derives it, so a
 script cannot shed it by dropping cookies, the way it sheds players. Each
-successful claim adds its player to a Redis sorted set per campaign and
-device, scored by time (one round trip: add, trim to the window, count,
-read the last players). When ``claim_device_players`` distinct players have
-claimed from the device within ``claim_window_s``, this claim's coupon is
-kept ``held``: reserved for the player and shown as held, but not
-redeemable. Approval makes it ``issued``; rejection puts the code back in
+claim adds its player to a Redis sorted set per campaign and device, scored
+by time, in one round trip made before the coupon is issued (add, trim to
+the window, count, read the last players). When ``claim_device_players``
+distinct players have claimed from the device within ``claim_window_s``,
+this claim's coupon is kept ``held``: reserved for the player and shown as
+held, but not redeemable. Approval makes it ``issued``; rejection puts the code back in
 the batch's stock. Carrier NAT makes one address many phones, and phones of
 one model share a user agent, so the default is loose (5 players an hour)
 and a flag only asks a marketer: nothing is refused.
@@ -27,9 +27,14 @@ from engine.risk import flags
 SHOWN_PLAYERS = 50
 
 
-def _players_on(campaign: Campaign, device: str, player_id: int,
-                window_s: int) -> tuple[list[int], int]:
-    """Record the claim and return the players who claimed from the device in the window."""
+def note_claim(campaign: Campaign, device: str, player_id: int) -> tuple[list[int], int]:
+    """Record a claim from ``device``; return the players who claimed from it in the window.
+
+    Called before the coupon is issued: a Redis round trip never runs inside
+    the claim's write transaction (it stalls SQLite under gevent), so a claim
+    that then finds no coupon left counts for its device too.
+    """
+    window_s = flags.risk_config(campaign)["claim_window_s"]
     key, now = keys.claim_device(campaign.id, device), time.time()
     pipe = redis_store.campaign_pipeline(campaign.id)
     pipe.zadd(key, {str(player_id): now})
@@ -41,10 +46,14 @@ def _players_on(campaign: Campaign, device: str, player_id: int,
     return [int(p) for p in recent], int(count)
 
 
-def check_claim(campaign: Campaign, coupon: Coupon, device: str) -> RiskFlag | None:
-    """Hold ``coupon`` and flag it if its device claimed for too many players; caller commits."""
+def check_claim(campaign: Campaign, coupon: Coupon, device: str,
+                noted: tuple[list[int], int]) -> RiskFlag | None:
+    """Hold ``coupon`` and flag it if its device claimed for too many players; caller commits.
+
+    ``noted`` is what ``note_claim`` answered for this claim.
+    """
     cfg = flags.risk_config(campaign)
-    recent, count = _players_on(campaign, device, coupon.player_id, cfg["claim_window_s"])
+    recent, count = noted
     if count < cfg["claim_device_players"]:
         return None
     flag = flags.raise_flag(
