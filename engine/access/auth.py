@@ -75,7 +75,7 @@ def current_marketer() -> Marketer | None:
             AccessToken.token_hash == _digest(secret), AccessToken.revoked_at.is_(None)))
         if token is None:
             return None
-        token.last_used_at = utcnow()
+        _note_use(token)
         return db.session.get(Marketer, token.marketer_id)
     sign_in = signin.current_sign_in()
     if sign_in is None:
@@ -149,11 +149,22 @@ def api_key_required(scope: str):
                 raise NotAuthenticated("需要有效的 API key")
             if scope not in (key.scopes or []):
                 raise MissingScope()
-            key.last_used_at = utcnow()
+            _note_use(key)
             g.brand_id, g.api_key = key.brand_id, key
             return view(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def _note_use(credential) -> None:
+    """Stamp a token's or key's use in a transaction of its own, committed now.
+
+    Left to the view's commit, the stamp's UPDATE would hold the write from
+    the first query on, across the view's Redis round trips (the report
+    cache): on SQLite under gevent that stalls the worker.
+    """
+    credential.last_used_at = utcnow()
+    db.session.commit()
 
 
 def marketer_or_key_required(scope: str):
@@ -175,7 +186,7 @@ def marketer_or_key_required(scope: str):
                 raise NotAuthenticated("需要登录、访问令牌或 API key")
             if scope not in (key.scopes or []):
                 raise MissingScope()
-            key.last_used_at = utcnow()
+            _note_use(key)
             g.brand_id, g.api_key, g.brand_ids = key.brand_id, key, {key.brand_id}
             g.roles = {}
             return view(*args, **kwargs)
