@@ -26,6 +26,7 @@ from engine.extensions import db
 from engine.web.assets import compile_static
 from tests.support.redis_cluster import LocalCluster
 from tests.support.servers import LiveServer
+from tests.support.write_guard import guarded
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -161,6 +162,22 @@ def _dispose_every_engine():
     for engines in list(db._app_engines.values()):
         for engine in engines.values():
             engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_redis_in_a_write_transaction(request):
+    """Fail a test whose code made a Redis round trip while its SQL transaction held a write.
+
+    On SQLite under gevent that round trip stalls the worker (docs/architecture.md);
+    ``tests.support.write_guard`` watches real connections, nothing is mocked.
+    """
+    if request.node.get_closest_marker("redis_in_write"):
+        yield
+        return
+    with guarded() as guard:
+        yield
+    if guard.violations:
+        pytest.fail("\n\n".join(guard.violations[:3]), pytrace=False)
 
 
 @pytest.fixture
