@@ -45,7 +45,7 @@ STEPS = (
     ("  the replay", "engine/play/sessions.py", "_replay"),
     ("  the score-outlier GET", "engine/risk/scores.py", "outlier"),
     ("  the close (statement 2)", "engine/play/sessions.py", "_close"),
-    ("  the close + writes (one statement)", "engine/play/records.py", "write_finish"),
+    ("  the close + writes (records.write_finish)", "engine/play/records.py", "write_finish"),
     ("  score, event, credit: the commit", "sqlalchemy/orm/session.py", "commit"),
     ("    the after-commit listeners", "engine/events.py", "_committed"),
     ("  the boards", "engine/boards/standings.py", "submit_score"),
