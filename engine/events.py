@@ -25,6 +25,7 @@ from engine.models import Event
 
 log = logging.getLogger(__name__)
 _PENDING = "hudong_events"
+_MARKS = "hudong_event_marks"  # savepoint -> how many events were pending at its start
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,29 @@ def _committed(session: Session) -> None:
             log.exception("event listener %s failed for %d events", listener, len(pending))
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@sa_event.listens_for(Session, "after_transaction_create")
+def _savepoint_begun(session: Session, transaction) -> None:
+    if transaction.nested:  # mark where its events start: its rollback drops only those
+        marks = session.info.setdefault(_MARKS, {})
+        marks[transaction] = len(session.info.get(_PENDING, ()))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _savepoint_rolled_back(session: Session, previous_transaction) -> None:
+    """Forget the events a rolled-back savepoint recorded, and only those.
+
+    SQLAlchemy ends a transaction (``after_transaction_end``) before it tells of
+    the rollback, so the outermost one is handled there.
+    """
+    if previous_transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(previous_transaction, None)
+        pending = session.info.get(_PENDING)
+        if pending is not None and mark is not None:
+            del pending[mark:]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # committed (heard already), rolled back or closed
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
