@@ -51,9 +51,9 @@ from engine.extensions import db
 LOG_PATH = LOG_DIR / "bench.log"
 # games played ahead per closed-loop client: more than a saturated run sends
 CLOSED_GAMES_PER_CLIENT = 45
-# what --only may name: the synthesis replay speed, and the HTTP finish rows with
-# the baseline they are read against
-PARTS = ("replay", "finish")
+# what --only may name: the synthesis replay speed, the HTTP finish rows and the
+# coupon claim rows, with the baseline they are read against
+PARTS = ("replay", "finish", "claims")
 
 
 def _parts(text: str) -> tuple[str, ...]:
@@ -215,12 +215,19 @@ def run_only(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     rows, failures = [], 0
     if "replay" in args.only:
         rows.append(replay_row(replay.measure()))
-    if "finish" in args.only:
+    base = None
+    if "finish" in args.only or "claims" in args.only:
         base = measure_baseline(stores.server_env(), args)
+        failures += base.failures()
+    if "finish" in args.only:
         with Gunicorn("wsgi:app", stores.server_env(), "bench-app.log") as app:
             closed, opened, open_rate, games = measure_finish(app, base, args)
         rows += http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
-        failures += closed.failures() + opened.failures() + base.failures()
+        failures += closed.failures() + opened.failures()
+    if "claims" in args.only:
+        claimed, claim_cpu_s = measure_claims(stores)
+        rows += claims.rows(claimed, base.rate("score"), claim_cpu_s)
+        failures += claims.failures(claimed)
     return rows, failures
 
 

@@ -56,6 +56,7 @@ class ClaimResult:
     clients: int
     samples: list[Sample] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # coupon codes the 201s carried
+    held: int = 0  # 201s whose coupon was held for risk review (no code shown)
     exhausted: int = 0  # 409 coupons_exhausted answers
     began: float = 0.0
     over_issue: int = 0
@@ -123,19 +124,34 @@ def create_claim_batch(stores: Stores) -> int:
     return batch_id
 
 
-def make_players(base_url: str, slug: str, count: int) -> list[RequestsCookieJar]:
-    """Open the play page as ``count`` new browsers; return their cookie jars."""
-    def visit(_) -> RequestsCookieJar:
+def phone(n: int) -> dict[str, str]:
+    """Return the headers of the ``n``-th bench phone: a user agent of its own.
+
+    A device is its address and user agent (``engine.risk.claims``); every
+    bench player comes from 127.0.0.1, so without its own user agent the
+    whole run would be one device claiming for thousands of players, and
+    every coupon after the fifth would be held for review: the run would
+    measure flag raising, not claims.
+    """
+    return {"User-Agent": f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+                          f"MicroMessenger/8.0.50 NetType/4G bench-phone/{n}"}
+
+
+def make_players(base_url: str, slug: str,
+                 count: int) -> list[tuple[RequestsCookieJar, dict[str, str]]]:
+    """Open the play page as ``count`` new phones; return their cookie jars and headers."""
+    def visit(n: int) -> tuple[RequestsCookieJar, dict[str, str]]:
         with requests.Session() as http:
+            http.headers.update(phone(n))
             http.get(f"{base_url}/c/{slug}", timeout=TIMEOUT_S).raise_for_status()
-            return http.cookies
+            return http.cookies, phone(n)
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         return list(pool.map(visit, range(count)))
 
 
 def claim_until_gone(base_url: str, slug: str, batch_id: int,
-                     players: list[RequestsCookieJar]) -> ClaimResult:
+                     players: list[tuple[RequestsCookieJar, dict[str, str]]]) -> ClaimResult:
     """Claim with ``CLIENTS`` threads, a new player each time, until told the batch is gone."""
     url = f"{base_url}/api/v1/campaigns/{slug}/coupon-batches/{batch_id}/claim"
     result, lock = ClaimResult(INVENTORY, CLIENTS), threading.Lock()
@@ -144,14 +160,17 @@ def claim_until_gone(base_url: str, slug: str, batch_id: int,
         with requests.Session() as http:
             while players:
                 try:
-                    http.cookies = players.pop()
+                    http.cookies, headers = players.pop()
                 except IndexError:  # another thread took the last one
                     return
+                http.headers.update(headers)
                 sample, resp = timed_post(http, "claim", url, {})
                 body = resp.json() if resp is not None else {}
                 with lock:
                     result.samples.append(sample)
-                    if sample.status == 201:
+                    if sample.status == 201 and body.get("code") is None:
+                        result.held += 1  # held for review: issued, its code not shown
+                    elif sample.status == 201:
                         result.codes.append(body.get("code"))
                     elif sample.status == 409 and _error_code(body) == "coupons_exhausted":
                         result.exhausted += 1
@@ -214,7 +233,8 @@ def rows(result: ClaimResult | None, baseline_rate: float | None = None,
     answered = result.created() + result.exhausted + result.other()
     return [Row(figure, result.rate(),
                 f"claims/s; over-issue {result.over_issue} (must be 0); "
-                f"{result.created():,}x201, {result.exhausted}x409 exhausted, "
+                f"{result.created():,}x201 ({result.held} held for review), "
+                f"{result.exhausted}x409 exhausted, "
                 f"{result.other()} other; {result.left} of {result.inventory:,} left",
                 baseline_rate, "baseline"),
             Row("coupon claim server CPU/request (whole run, player setup included)",
@@ -222,5 +242,9 @@ def rows(result: ClaimResult | None, baseline_rate: float | None = None,
 
 
 def failures(result: ClaimResult | None) -> int:
-    """Return the claims that went wrong: unexpected answers and over-issue."""
-    return 0 if result is None else result.other() + result.over_issue
+    """Return the claims that went wrong: unexpected answers, over-issue, held coupons.
+
+    Every bench phone is a device of its own, so a held coupon means the run
+    measured risk review instead of claims.
+    """
+    return 0 if result is None else result.other() + result.over_issue + result.held
