@@ -52,8 +52,8 @@ LOG_PATH = LOG_DIR / "bench.log"
 # games played ahead per closed-loop client: more than a saturated run sends
 CLOSED_GAMES_PER_CLIENT = 45
 # what --only may name: the synthesis replay speed, the HTTP finish rows and the
-# coupon claim rows, with the baseline they are read against
-PARTS = ("replay", "finish", "claims")
+# coupon claim rows (with the baseline they are read against), the live push rows
+PARTS = ("replay", "finish", "claims", "live")
 
 
 def _parts(text: str) -> tuple[str, ...]:
@@ -228,6 +228,10 @@ def run_only(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         claimed, claim_cpu_s = measure_claims(stores)
         rows += claims.rows(claimed, base.rate("score"), claim_cpu_s)
         failures += claims.failures(claimed)
+    if "live" in args.only:
+        live = measure_live(stores, args.live_clients)
+        rows += live_latency.rows(live)
+        failures += live.failed_submits()
     return rows, failures
 
 
