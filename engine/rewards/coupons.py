@@ -2,7 +2,14 @@
 
 Inventory is the set of code rows; issuing takes one ``available`` row with a
 conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent
-claimers take different rows). The per-player limit is a unique constraint on
+claimers take different rows). When every free row is held by a claim in
+flight, the next attempt waits on the lowest one (a claim can still roll
+back). An attempt that takes nothing rolls back its savepoint, and with it
+every row lock its statements took: PostgreSQL keeps the lock on a row a
+``FOR UPDATE`` scan locked and then found issued, and a claimer that waits
+while holding such a lock from an earlier attempt can close a cycle with
+another doing the same (a ``deadlock detected`` 500). Within one attempt rows
+are locked in id order, so waits cannot form a cycle. The per-player limit is a unique constraint on
 ``(batch, player, slot)`` and an award key is unique per brand, so neither
 can be beaten by concurrency: the loser's ``IntegrityError`` becomes a
 domain answer (STYLE rule 11).
@@ -16,7 +23,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine.clock import as_utc, utcnow
 from engine.errors import (
@@ -37,6 +44,19 @@ from engine.rewards import codes
 log = logging.getLogger(__name__)
 _ATTEMPTS = 12
 _INSERT_CHUNK = 1000
+_DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
+
+
+class _LookAgain(Exception):
+    """This attempt took no coupon: roll its savepoint (and its row locks) back and retry.
+
+    ``wait`` says whether the next attempt should wait on a locked free row
+    (every free row is held by a claim in flight) rather than skip it.
+    """
+
+    def __init__(self, wait: bool):
+        super().__init__()
+        self.wait = wait
 
 
 def coupon_status(coupon: Coupon, now: datetime | None = None) -> str:
@@ -142,22 +162,32 @@ def issue_coupon(batch: CouponBatch, player_id: int, *, source: str,
     expires = expiry_for(batch, now)
     if expires is not None and expires <= now:
         raise CouponNotAvailable("优惠券已过期，无法发放")
+    wait = False
     for _ in range(_ATTEMPTS):
         held = _held(batch.id, player_id)
         if held >= batch.per_player_limit and not past_limit:
             raise CouponLimitReached()
         try:
             with db.session.begin_nested():
-                coupon = _take_one(batch, player_id, held + 1, source, award_key, now, expires)
+                coupon = _take_one(batch, player_id, held + 1, source, award_key, now, expires,
+                                   wait)
+        except _LookAgain as again:
+            wait = again.wait
+            continue
         except IntegrityError:  # a concurrent award took this slot or this key: look again
             if award_key and (found := _awarded(batch.brand_id, award_key)):
                 return found
             continue
-        if coupon is not None:
-            record_event("coupon_issued", brand_id=batch.brand_id, player_id=player_id,
-                         campaign_id=campaign_id or batch.campaign_id, coupon_id=coupon.id,
-                         batch_id=batch.id, source=source)
-            return coupon
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _DEADLOCK:
+                raise
+            # the savepoint is rolled back and its locks are gone: the claim is whole again
+            log.warning("claim on batch %s was a deadlock victim; retrying", batch.id)
+            continue
+        record_event("coupon_issued", brand_id=batch.brand_id, player_id=player_id,
+                     campaign_id=campaign_id or batch.campaign_id, coupon_id=coupon.id,
+                     batch_id=batch.id, source=source)
+        return coupon
     raise CouponsExhausted("领取人数过多，请稍后再试")
 
 
@@ -176,31 +206,31 @@ def _available(batch_id: int) -> int:
         Coupon.batch_id == batch_id, Coupon.status == "available")) or 0
 
 
-def _pick_available(batch_id: int) -> int | None:
-    """Return an available coupon id, locked on PostgreSQL until the commit."""
+def _pick_available(batch_id: int, wait: bool) -> int | None:
+    """Return an available coupon id, locked on PostgreSQL until the commit.
+
+    Free rows another claim has locked are skipped unless ``wait``: then the
+    lowest one is waited for.
+    """
     pick = (select(Coupon.id).where(Coupon.batch_id == batch_id, Coupon.status == "available")
             .order_by(Coupon.id).limit(1))
     if db.session.get_bind().dialect.name != "postgresql":
         return db.session.scalar(pick)  # SQLite has one writer at a time
-    found = db.session.scalar(pick.with_for_update(skip_locked=True))
-    if found is None:
-        # every free row is locked by a claim that may still roll back: wait on one
-        found = db.session.scalar(pick.with_for_update())
-    return found
+    return db.session.scalar(pick.with_for_update(skip_locked=not wait))
 
 
-def _take_one(batch, player_id, slot, source, award_key, now, expires) -> Coupon | None:
-    coupon_id = _pick_available(batch.id)
+def _take_one(batch, player_id, slot, source, award_key, now, expires, wait) -> Coupon:
+    coupon_id = _pick_available(batch.id, wait)
     if coupon_id is None:
         if not _available(batch.id):
             raise CouponsExhausted()
-        return None  # the free rows are held by claims in flight: look again
+        raise _LookAgain(wait=True)  # the free rows are held by claims in flight
     taken = db.session.execute(
         update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "available")
         .values(status="issued", player_id=player_id, slot=slot, source=source,
                 award_key=award_key, issued_at=now, expires_at=expires))
     if taken.rowcount != 1:
-        return None  # another claimer won this row between our read and write
+        raise _LookAgain(wait=False)  # another claimer won this row between our read and write
     db.session.flush()
     return db.session.get(Coupon, coupon_id, populate_existing=True)
 

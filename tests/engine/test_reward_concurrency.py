@@ -6,15 +6,18 @@ database connection: the races are the database's, not Python's.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select, text
 
 from engine.errors import CouponLimitReached, CouponsExhausted, NoDrawsLeft
 from engine.extensions import db
 from engine.models import Campaign, Coupon, CouponBatch, Draw, Player, Prize
 from engine.rewards import draws
-from engine.rewards.coupons import create_batch, issue_coupon
+from engine.rewards.coupons import add_codes, create_batch, issue_coupon
 from tests.factories import make_campaign, make_player
-from tests.support.concurrency import run_together
+from tests.support.concurrency import run_together, wait_until
 
 WORKERS = 32
 
@@ -113,3 +116,62 @@ def test_prize_stock_never_oversold_by_concurrent_draws(pool_app):
     assert db.session.scalar(select(func.count()).select_from(Draw)) == 60
     assert db.session.scalar(select(func.count()).select_from(Coupon)
                              .where(Coupon.status == "issued")) == 10
+
+
+def test_a_claim_that_waited_and_lost_a_row_keeps_no_lock_on_it(pool_app):
+    """A waiting claim that finds its row issued lets go of it before it looks again.
+
+    PostgreSQL keeps the lock a ``FOR UPDATE`` scan took on a row it then found
+    issued; a claimer that waited again while holding it could close a lock
+    cycle with another (the ``deadlock detected`` this test pins down). Here
+    one code is held by an open claim; a second claimer waits on it; a new
+    code arrives; the first claim commits, so the waiter's scan finds its row
+    issued and the next attempt takes the new code. While the waiter's
+    transaction is still open, the lost row must be free to lock.
+    """
+    campaign = make_campaign()
+    batch = create_batch(campaign.brand_id, campaign.id, 1, title="一张券", valid_days=7)
+    db.session.commit()
+    first, second = make_player(campaign.brand).id, make_player(campaign.brand).id
+    batch_id = batch.id
+    lost = db.session.scalar(select(Coupon.id).where(Coupon.batch_id == batch_id))
+    holding, commit_first, issued, end_second = (threading.Event() for _ in range(4))
+
+    def claim_and_hold(player_id, claimed, release):
+        """Claim, say so, keep the transaction open until ``release``, then commit."""
+        with pool_app.app_context():
+            try:
+                batch = db.session.get(CouponBatch, batch_id)
+                code = issue_coupon(batch, player_id, source="claim").code
+                claimed.set()
+                assert release.wait(30)
+                db.session.commit()
+                return code
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        held = pool.submit(claim_and_hold, first, holding, commit_first)
+        assert holding.wait(30)
+        waiter = pool.submit(claim_and_hold, second, issued, end_second)
+        wait_until(_waiting_on_a_row_lock, 30, "the second claim waits on the held row")
+        add_codes(db.session.get(CouponBatch, batch_id), ["NEWCODE0001"])
+        db.session.commit()
+        commit_first.set()
+        assert issued.wait(30), "the second claim took the new code"
+        try:
+            locked = db.session.execute(text(
+                "SELECT id FROM coupons WHERE id = :id FOR UPDATE NOWAIT"), {"id": lost}).scalar()
+            db.session.rollback()
+        finally:
+            end_second.set()
+        assert locked == lost
+        assert held.result(30) != waiter.result(30) == "NEWCODE0001"
+
+
+def _waiting_on_a_row_lock() -> bool:
+    waiting = db.session.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'")).scalar()
+    db.session.rollback()  # pg_stat_activity is read once per transaction
+    return bool(waiting)
