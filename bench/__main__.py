@@ -72,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured")
     parser.add_argument("--live-clients", type=int, default=live_latency.CLIENTS,
                         help="Socket.IO clients watching the board")
+    parser.add_argument("--live-background", type=float, default=live_latency.BACKGROUND_RATE,
+                        help="other players' finishes per second during the live run")
     parser.add_argument("--only", type=_parts, default=None,
                         help=f"comma-separated parts to run alone: {', '.join(PARTS)}")
     return parser.parse_args(argv)
@@ -156,12 +158,14 @@ def game_rows(race: racing_replay.RaceSpeed, taps: LoadResult, clients: int,
     ]
 
 
-def measure_live(stores: Stores, clients: int) -> live_latency.LiveResult:
+def measure_live(stores: Stores, clients: int,
+                 background_rate: float = live_latency.BACKGROUND_RATE) -> live_latency.LiveResult:
     """Serve the app with the default push interval; time pushes to ``clients`` watchers."""
     env = {**stores.server_env(), "LIVE_PUSH_INTERVAL_MS": str(live_latency.PUSH_INTERVAL_MS)}
     room = ("--worker-connections", str(live_latency.WORKER_CONNECTIONS))
     with Gunicorn("wsgi:app", env, "bench-live.log", room) as app:
-        return live_latency.measure(app.url, LIVE_SLUG, clients, server_cpu=app.cpu_seconds)
+        return live_latency.measure(app.url, LIVE_SLUG, clients, server_cpu=app.cpu_seconds,
+                                    background_rate=background_rate)
 
 
 def redis_rows(stores: Stores) -> list[Row]:
@@ -229,7 +233,7 @@ def run_only(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         rows += claims.rows(claimed, base.rate("score"), claim_cpu_s)
         failures += claims.failures(claimed)
     if "live" in args.only:
-        live = measure_live(stores, args.live_clients)
+        live = measure_live(stores, args.live_clients, args.live_background)
         rows += live_latency.rows(live)
         failures += live.failed_submits()
     return rows, failures
@@ -253,6 +257,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         opens = with_server_cpu(app, lambda: referral.measure_opens(
             app.url, share_path, args.clients, args.warmup, args.seconds))
     live = measure_live(stores, args.live_clients)
+    calm = measure_live(stores, args.live_clients, live_latency.SUSTAINED_RATE)
     more = redis_rows(stores)
     forest = referral.measure_report()
     report_cache = referral.measure_report_cache(stores.app_config())
@@ -260,13 +265,15 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     claimed, claim_cpu_s = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + screens + game_rows(race, taps, args.clients, base)
-            + refused_body.rows(refused) + live_latency.rows(live) + more
+            + refused_body.rows(refused) + live_latency.rows(live)
+            + live_latency.sustained_rows(calm) + more
             + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
             + tag_changes.rows(pulled) + referral.rows(opens, forest, report_cache)
             + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
-                + live.failed_submits() + claims.failures(claimed) + crm.receiver_refused
-                + refused_body.failures(refused) + pulled.failures() + opens.failures())
+                + live.failed_submits() + calm.failed_submits() + claims.failures(claimed)
+                + crm.receiver_refused + refused_body.failures(refused) + pulled.failures()
+                + opens.failures())
     return rows, failures
 
 
