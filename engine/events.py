@@ -26,6 +26,8 @@ from engine.models import Event
 log = logging.getLogger(__name__)
 _PENDING = "hudong_events"
 _MARKS = "hudong_event_marks"  # savepoint -> how many events were pending at its start
+# the columns ``event_values`` fills, in its order
+EVENT_COLUMNS = ("brand_id", "campaign_id", "player_id", "kind", "props", "created_at")
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,26 @@ def event_insert(kind: str, *, brand_id: int, campaign_id: int | None = None,
     no row of ``after``, no event, and the caller must roll back so that no
     listener hears of one.
     """
-    values = {"brand_id": brand_id, "campaign_id": campaign_id, "player_id": player_id,
-              "kind": kind, "props": props, "created_at": utcnow()}
-    _pending(Recorded(kind, brand_id, campaign_id, player_id, props))
+    values = event_values(kind, brand_id=brand_id, campaign_id=campaign_id,
+                          player_id=player_id, **props)
     table = Event.__table__
     if after is None:
         return insert(table).values(values)
     columns = [table.c[name] for name in values]
     row = select(*(literal(values[c.name], c.type) for c in columns)).select_from(after)
     return insert(table).from_select(columns, row)
+
+
+def event_values(kind: str, *, brand_id: int, campaign_id: int | None = None,
+                 player_id: int | None = None, **props) -> dict:
+    """Return an event's column values (``EVENT_COLUMNS``) for the caller's own INSERT.
+
+    As with ``event_insert``, the caller writes the row in the current
+    transaction and commits; listeners learn of it after the commit.
+    """
+    _pending(Recorded(kind, brand_id, campaign_id, player_id, props))
+    return {"brand_id": brand_id, "campaign_id": campaign_id, "player_id": player_id,
+            "kind": kind, "props": props, "created_at": utcnow()}
 
 
 def _pending(recorded: Recorded) -> None:

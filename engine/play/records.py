@@ -9,26 +9,38 @@ the session's id, and each insert selects its row from it, so a close that
 finds the session closed already writes nothing. SQLite has no
 data-modifying CTE: there the close, then each insert. Both are Core
 statements: a finish adds nothing to the ORM's unit of work.
+
+Each statement is built once per process and shape (the database, whether
+the session is closed already, the score's columns, the draw credits per
+play), its values bind parameters: a finish only fills them in. A statement
+object kept memoizes its cache key, so SQLAlchemy finds its compiled form
+without walking the statement again.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Executable, insert, literal, select, update
+from collections.abc import Iterable
+
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.sql import FromClause
 
 from engine.clock import utcnow
-from engine.events import event_insert
+from engine.events import EVENT_COLUMNS, event_values
 from engine.extensions import db
-from engine.models import Campaign, PlaySession, Score
+from engine.models import Campaign, Event, PlaySession, Score
 from engine.rewards import draws
 
 _SESSIONS = PlaySession.__table__
 _SCORES = Score.__table__
+_EVENTS = Event.__table__
+# (database, shape) -> the statement (or SQLite's statements) built for it, per process
+_built: dict[tuple, object] = {}
 
 
 def close(play: PlaySession, status: str, **values) -> bool:
     """Move an open session to ``status``; return False if it was not open."""
-    return _execute(_close_statement(play, status, **values)).rowcount == 1
+    statement = _once(("close", *values), lambda: _close_statement(values))
+    return _execute(statement, _close_params(play, status, values)).rowcount == 1
 
 
 def write_finish(play: PlaySession, campaign: Campaign, score: dict, digest: str, *,
@@ -45,41 +57,98 @@ def write_finish(play: PlaySession, campaign: Campaign, score: dict, digest: str
         if not closed and not close(play, "finished", score=score["score"],
                                     finish_digest=digest):
             return False
-        for statement in _inserts(play, campaign, score, None):
-            _execute(statement)
+        per_play, each = _write_params(play, campaign, score)
+        statements = _once(("sqlite", tuple(score), per_play),
+                           lambda: _inserts(score, per_play, None, "sqlite"))
+        for statement, params in zip(statements, each, strict=True):
+            _execute(statement, params)
         return True
+    per_play, each = _write_params(play, campaign, score)
+    params = {name: value for one in each for name, value in one.items()}
     if closed:
-        scored, *others = _inserts(play, campaign, score, None)
-        _execute(scored.add_cte(*(o.cte(f"w{i}") for i, o in enumerate(others))))
+        _execute(_once(("pg closed", tuple(score), per_play),
+                       lambda: _written(score, per_play)), params)
         return True
-    closing = (_close_statement(play, "finished", score=score["score"], finish_digest=digest)
-               .returning(_SESSIONS.c.id).cte("closed"))
-    writes = [w.cte(f"w{i}") for i, w in enumerate(_inserts(play, campaign, score, closing))]
-    return _execute(select(closing.c.id).add_cte(*writes)).first() is not None
+    params.update(_close_params(play, "finished", {"score": score["score"],
+                                                   "finish_digest": digest}))
+    statement = _once(("pg", tuple(score), per_play), lambda: _closed_and_written(score, per_play))
+    return _execute(statement, params).first() is not None
 
 
-def _close_statement(play: PlaySession, status: str, **values):
-    return (update(_SESSIONS).where(_SESSIONS.c.id == play.id, _SESSIONS.c.status == "open")
-            .values(status=status, finished_at=utcnow(), **values))
+def _write_params(play: PlaySession, campaign: Campaign, score: dict) -> tuple[int, list]:
+    """Return the draw credits the play earns and each of the finish's INSERTs' parameters."""
+    credits = draws.play_credits(campaign, play.player_id, play.id)
+    each = [_prefixed("s_", score), _event_params(play, campaign, score)]
+    if credits is None:
+        return 0, each
+    return credits.count, [*each, credits.params]
 
 
-def _inserts(play: PlaySession, campaign: Campaign, score: dict,
-             after: FromClause | None) -> list[Executable]:
+def _once(shape: tuple, build):
+    found = _built.get(shape)
+    if found is None:
+        found = _built[shape] = build()
+    return found
+
+
+def _close_statement(values: Iterable[str]):
+    return (update(_SESSIONS)
+            .where(_SESSIONS.c.id == bindparam("c_id"), _SESSIONS.c.status == "open")
+            .values(status=bindparam("c_status"), finished_at=bindparam("c_finished_at"),
+                    **{name: bindparam(f"c_{name}") for name in values}))
+
+
+def _close_params(play: PlaySession, status: str, values: dict) -> dict:
+    return {"c_id": play.id, "c_status": status, "c_finished_at": utcnow(),
+            **_prefixed("c_", values)}
+
+
+def _written(score: dict, per_play: int):
+    scored, *others = _inserts(score, per_play, None, "postgresql")
+    return scored.add_cte(*(o.cte(f"w{i}") for i, o in enumerate(others)))
+
+
+def _closed_and_written(score: dict, per_play: int):
+    closing = _close_statement(("score", "finish_digest")).returning(_SESSIONS.c.id).cte("closed")
+    writes = [w.cte(f"w{i}") for i, w in enumerate(_inserts(score, per_play, closing,
+                                                            "postgresql"))]
+    return select(closing.c.id).add_cte(*writes)
+
+
+def _inserts(score: dict, per_play: int, after: FromClause | None,
+             dialect: str) -> list[Executable]:
     """Return the score's, the event's and the draw credits' INSERTs (score first)."""
+    found = [_bound_insert(_SCORES, score, "s_", after),
+             _bound_insert(_EVENTS, EVENT_COLUMNS, "e_", after)]
+    if per_play:
+        found.append(draws.play_credits_statement(per_play, dialect, after))
+    return found
+
+
+def _bound_insert(table, names: Iterable[str], prefix: str, after: FromClause | None):
+    """Return an INSERT of one row of ``table`` whose values are bind parameters.
+
+    With ``after`` (a CTE of the statement it joins) the row is selected from it.
+    """
+    columns = [table.c[name] for name in names]
     if after is None:
-        scored = insert(_SCORES).values(score)
-    else:
-        columns = [_SCORES.c[name] for name in score]
-        scored = insert(_SCORES).from_select(columns, select(
-            *(literal(score[c.name], c.type) for c in columns)).select_from(after))
-    found = [scored, event_insert(
-        "play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
-        player_id=play.player_id, after=after, session_id=play.id, score=score["score"],
-        moves=score["moves"], duration_ms=score["duration_ms"])]
-    credits = draws.play_credits_insert(campaign, play.player_id, play.id, after)
-    return found if credits is None else [*found, credits]
+        return insert(table).values({c.name: bindparam(prefix + c.name, type_=c.type)
+                                     for c in columns})
+    return insert(table).from_select(columns, select(
+        *(bindparam(prefix + c.name, type_=c.type) for c in columns)).select_from(after))
 
 
-def _execute(statement: Executable):
+def _event_params(play: PlaySession, campaign: Campaign, score: dict) -> dict:
+    values = event_values("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
+                          player_id=play.player_id, session_id=play.id, score=score["score"],
+                          moves=score["moves"], duration_ms=score["duration_ms"])
+    return _prefixed("e_", values)
+
+
+def _prefixed(prefix: str, values: dict) -> dict:
+    return {prefix + name: value for name, value in values.items()}
+
+
+def _execute(statement: Executable, params: dict):
     # the session's connection, not the ORM's execute: nothing here is an ORM entity
-    return db.session.connection().execute(statement)
+    return db.session.connection().execute(statement, params)

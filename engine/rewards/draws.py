@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.boards import periods
@@ -41,6 +41,11 @@ class DrawConfigSchema(Schema):
     per_friend = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10))
 
 
+_CONFIG = DrawConfigSchema()  # one per process: a schema's construction copies its fields
+_PLAY_CREDIT_COLUMNS = ("campaign_id", "player_id", "source", "source_key", "day_key",
+                        "created_at")
+
+
 @dataclass
 class DrawResult:
     """What one draw gave."""
@@ -53,7 +58,7 @@ class DrawResult:
 
 def draw_config(campaign: Campaign) -> dict:
     """Return the campaign's lottery settings with defaults."""
-    return DrawConfigSchema().load(campaign.draw_config or {})
+    return _CONFIG.load(campaign.draw_config or {})
 
 
 def _today(campaign: Campaign, now: datetime | None = None) -> str:
@@ -108,38 +113,62 @@ def _play_credits_today(campaign: Campaign, player_id: int, day: str):
         DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
 
 
-def play_credits_insert(campaign: Campaign, player_id: int, session_id: str, after=None):
-    """Return the INSERT of the extra draws a finished play earns; None when it earns none.
+@dataclass(frozen=True)
+class PlayCredits:
+    """The extra draws a finished play earns: how many, and their statement's parameters."""
 
-    One statement for every credit (``play:<session>:<i>``), each given while
-    the day's play credits stay under the cap, as ``grant_credit`` would give
-    them one by one. With ``after`` (a CTE of the statement this one joins,
-    e.g. the session's close) the rows are selected from it: no row of
-    ``after``, no credit.
+    count: int
+    params: dict
+
+
+def play_credits(campaign: Campaign, player_id: int, session_id: str) -> PlayCredits | None:
+    """Return the extra draws a finished play earns; None when it earns none.
+
+    ``params`` fill ``play_credits_statement(count, ...)``: one credit per
+    ``i`` (``play:<session>:<i>``), each given while the day's play credits
+    stay under the cap, as ``grant_credit`` would give them one by one.
     """
     cfg = draw_config(campaign)
     if not cfg["per_play"]:
         return None
-    day, now, table = _today(campaign), utcnow(), DrawCredit.__table__
-    today = _play_credits_today(campaign, player_id, day)
+    params = {"d_campaign_id": campaign.id, "d_player_id": player_id, "d_source": "play",
+              "d_day_key": _today(campaign), "d_created_at": utcnow(),
+              "d_max": cfg["max_play_credits_per_day"]}
+    params.update({f"d_source_key_{i}": f"play:{session_id}:{i}" for i in range(cfg["per_play"])})
+    return PlayCredits(cfg["per_play"], params)
+
+
+def play_credits_statement(count: int, dialect: str, after=None):
+    """Return the INSERT of ``count`` play credits, its values bind parameters (``play_credits``).
+
+    With ``after`` (a CTE of the statement this one joins, e.g. the session's
+    close) the rows are selected from it: no row of ``after``, no credit.
+    """
+    table = DrawCredit.__table__
+    columns = [table.c[name] for name in _PLAY_CREDIT_COLUMNS]
+    today = (select(func.count()).select_from(table).where(
+        table.c.campaign_id == bindparam("d_campaign_id"),
+        table.c.player_id == bindparam("d_player_id"), table.c.source == "play",
+        table.c.day_key == bindparam("d_day_key")).scalar_subquery())
     rows = []
-    for i in range(cfg["per_play"]):
-        values = {"campaign_id": campaign.id, "player_id": player_id, "source": "play",
-                  "source_key": f"play:{session_id}:{i}", "day_key": day, "created_at": now}
-        columns = [table.c[name] for name in values]
-        row = select(*(literal(values[c.name], c.type) for c in columns))
+    for i in range(count):
+        row = select(*(bindparam(f"d_source_key_{i}" if c.name == "source_key" else f"d_{c.name}",
+                                 type_=c.type) for c in columns))
         if after is not None:
             row = row.select_from(after)
         # the statement sees the day's credits before it: the i-th counts the i before it
-        rows.append(row.where(today + i < cfg["max_play_credits_per_day"]))
+        rows.append(row.where(today + i < bindparam("d_max")))
     return DrawCredit.insert_selected_once(columns, rows[0] if len(rows) == 1 else
-                                           union_all(*rows), db.session.get_bind().dialect.name)
+                                           union_all(*rows), dialect)
 
 
 def credit_for_play(campaign: Campaign, player_id: int, session_id: str) -> int:
     """Grant the extra draws a finished play earns; return how many."""
-    statement = play_credits_insert(campaign, player_id, session_id)
-    return 0 if statement is None else len(db.session.execute(statement).all())
+    credits = play_credits(campaign, player_id, session_id)
+    if credits is None:
+        return 0
+    statement = play_credits_statement(credits.count, db.session.get_bind().dialect.name)
+    return len(db.session.execute(statement, credits.params).all())
 
 
 def credit_for_friend(campaign: Campaign, referrer_id: int, friend_id: int) -> int:
