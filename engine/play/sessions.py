@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
-from sqlalchemy import and_, case, func, insert, literal, null, or_, select
+from sqlalchemy import Row, and_, bindparam, case, func, insert, literal, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -159,32 +159,42 @@ def _insert_numbered(campaign: Campaign, values: dict) -> int | None:
     return inserted.play_no if inserted is not None else None
 
 
-def _load_session(session_id: str, token: str) -> tuple[PlaySession, CachedCampaign, bool]:
+_SESSIONS = PlaySession.__table__
+_REFERRALS = Referral.__table__
+# the session's columns a finish reads, its campaign's version and the player's unverified
+# referral: one Core statement, built once per process (its cache key memoized), read as a
+# row (attribute access like the entity's, without the ORM's loading and identity map)
+_LOAD = (select(*(_SESSIONS.c[name] for name in (
+    "id", "campaign_id", "player_id", "seed", "game_params", "game_version", "status",
+    "created_at", "expires_at", "reject_reason", "finish_digest")),
+    Campaign.__table__.c.version, _REFERRALS.c.id.label("unverified_referral"))
+    .join(Campaign.__table__, Campaign.__table__.c.id == _SESSIONS.c.campaign_id)
+    .outerjoin(_REFERRALS, and_(_REFERRALS.c.campaign_id == _SESSIONS.c.campaign_id,
+                                _REFERRALS.c.player_id == _SESSIONS.c.player_id,
+                                _REFERRALS.c.verified_at.is_(None)))
+    .where(_SESSIONS.c.id == bindparam("session_id")))
+
+
+def _load_session(session_id: str, token: str) -> tuple[Row, CachedCampaign, bool]:
     """Return the session, its campaign and whether the player's referral awaits a play.
 
-    One statement: the session with its campaign's version (the campaign itself
-    comes from the per-process cache) and the player's unverified referral.
+    One statement: the session's row (read like a ``PlaySession``: its
+    columns by name) with its campaign's version (the campaign itself comes
+    from the per-process cache) and the player's unverified referral.
     """
-    row = db.session.execute(
-        select(PlaySession, Campaign.version, Referral.id)
-        .join(Campaign, Campaign.id == PlaySession.campaign_id)
-        .outerjoin(Referral, and_(Referral.campaign_id == PlaySession.campaign_id,
-                                  Referral.player_id == PlaySession.player_id,
-                                  Referral.verified_at.is_(None)))
-        .where(PlaySession.id == session_id)).first()
-    if row is None:
+    play = db.session.connection().execute(_LOAD, {"session_id": session_id}).first()
+    if play is None:
         raise NotFound("本局不存在")
-    play, version, unverified = row
     try:
         claims = _serializer().loads(token)
     except BadSignature:
         raise InvalidToken() from None
-    found = cache.cached(play.campaign_id, version)
+    found = cache.cached(play.campaign_id, play.version)
     # the token and the browser's identity must both name the session's player
     if (claims != {"s": play.id, "p": play.player_id}
             or identity.player_id_for(found.campaign.brand_id) != play.player_id):
         raise InvalidToken()
-    return play, found, unverified is not None
+    return play, found, play.unverified_referral is not None
 
 
 def _reject(play: PlaySession, campaign: Campaign, status: str, reason: str, detail: str,
@@ -252,7 +262,6 @@ def finish_session(session_id: str, token: str, moves: list, client_score: int |
         return _answer_race(campaign, play, digest, canonical)
     if referral_pending:
         referral.verified_play(campaign, play.player_id, "play")
-    db.session.expunge(play)  # read after the commit without loading it again
     db.session.commit()
     ranked = standings.submit_score(campaign, play.player_id, score.score, now,
                                     play.game_version or 1)
@@ -298,6 +307,8 @@ def _answer_race(campaign: Campaign, play: PlaySession, digest: str,
                  canonical) -> FinishResult:
     """Answer a finish that lost the session's close to a concurrent one, as a retry."""
     db.session.rollback()
+    # the row read before the close is the open session's: read the closed one
+    play = db.session.connection().execute(_LOAD, {"session_id": play.id}).first()
     return answers.answer_again(campaign, play, digest, FinishResult, canonical)
 
 
@@ -315,7 +326,6 @@ def _hold(play: PlaySession, campaign: Campaign, score, body: bytes, now,
     record_event("play_finished", brand_id=campaign.brand_id, campaign_id=campaign.id,
                  player_id=play.player_id, session_id=play.id, score=score.score,
                  moves=score.moves, duration_ms=score.duration_ms, held=True)
-    db.session.expunge(play)
     db.session.commit()
     result = FinishResult(score=score.score, best=None, rank=None, period_ranks={},
                           rewards=[], under_review=True)
