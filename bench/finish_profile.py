@@ -86,10 +86,10 @@ def finish_all(games: list[Game]) -> None:
         assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
 
 
-def step_shares(stats: pstats.Stats, total: float) -> list[tuple[str, float]]:
+def step_shares(stats: pstats.Stats, total: float, steps=STEPS) -> list[tuple[str, float]]:
     """Return each step's cumulative share of ``total`` (a step not reached is left out)."""
     found = []
-    for label, suffix, name in STEPS:
+    for label, suffix, name in steps:
         cumulative = max((ct for (path, _line, func), (_cc, _nc, _tt, ct, _callers)
                           in stats.stats.items() if func == name and path.endswith(suffix)),
                          default=0)

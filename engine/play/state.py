@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
@@ -34,7 +34,7 @@ from engine.errors import (
     NotFound,
     UnknownAction,
 )
-from engine.events import record_event
+from engine.events import event_insert, record_event
 from engine.extensions import db
 from engine.models import Campaign, GameAction, GameState, Player, Referral
 from engine.rewards import awards
@@ -45,6 +45,8 @@ ATTEMPTS = 5
 FRIEND_BOOST = "friend_boost"
 # stored event kinds and referral source, kept as first named so history stays comparable
 ACTION_EVENT, GOAL_EVENT, REFERRAL_SOURCE = "garden_action", "garden_matured", "garden"
+_STATES, _ACTIONS = GameState.__table__, GameAction.__table__
+_RESULT = GameActionResultSchema()
 
 
 def moment(campaign: Campaign, now: datetime) -> Moment:
@@ -179,6 +181,21 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     except ActionRefused as exc:
         raise _refusal(campaign, game, before, exc) from None
     reached = _reached(campaign, game, before, state)
+    if reached or referral_pending:
+        return _apply_with_rewards(campaign, game, row, player, action, key, now, state,
+                                   gained, reached, referral_pending)
+    # the common case: nothing won, nothing to verify; the state, event and action in
+    # Core statements (one on PostgreSQL), nothing in the ORM's unit of work
+    answer = ActionDone(action, gained, False, [], _view(campaign, game, state, now))
+    written = _write_action(row, state, now, _action_event(campaign, player.id, action, gained),
+                            _action_values(row, key, action, answer, now))
+    return answer if written else None
+
+
+def _apply_with_rewards(campaign: Campaign, game: GameType, row: GameState, player: Player,
+                        action: str, key: str, now: datetime, state: dict, gained: int,
+                        reached: bool, referral_pending: bool) -> ActionDone | None:
+    """Save an action that reaches the goal or may verify a referral, with its rewards."""
     if not _save(row, state, now, reached):
         return None
     # a referred player's first action is their verified play (no referral: nothing to ask)
@@ -195,11 +212,46 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
         # a welcome boost may have grown it: read the stored state (a column, never stale)
         state = db.session.scalar(select(GameState.state).where(GameState.id == row.id))
     answer = ActionDone(action, gained, reached, rewards, _view(campaign, game, state, now))
-    # kept as answered: a retry of the key gets these bytes again (engine.api.schemas.Kept)
-    db.session.add(GameAction(game_state_id=row.id, idempotency_key=key, action=action,
-                              result=GameActionResultSchema().dump(answer), created_at=now))
+    db.session.add(GameAction(**_action_values(row, key, action, answer, now)))
     db.session.flush()  # a duplicate key fails here, before the commit
     return answer
+
+
+def _action_event(campaign: Campaign, player_id: int, action: str, gained: int) -> dict:
+    return {"brand_id": campaign.brand_id, "campaign_id": campaign.id, "player_id": player_id,
+            "action": action, "gained": gained}
+
+
+def _action_values(row: GameState, key: str, action: str, answer: ActionDone,
+                   now: datetime) -> dict:
+    # kept as answered: a retry of the key gets these bytes again (engine.api.schemas.Kept)
+    return {"game_state_id": row.id, "idempotency_key": key, "action": action,
+            "result": _RESULT.dump(answer), "created_at": now}
+
+
+def _write_action(row: GameState, state: dict, now: datetime, event: dict,
+                  done: dict) -> bool:
+    """Write ``state`` if the row is still at the version read, with its event and action.
+
+    Returns False, having written nothing, on a lost race (the caller rolls
+    back). A duplicate key raises ``IntegrityError``. On PostgreSQL one
+    statement: the UPDATE is a data-modifying CTE both INSERTs select from.
+    """
+    saving = (update(_STATES).where(_STATES.c.id == row.id, _STATES.c.version == row.version)
+              .values(state=state, version=_STATES.c.version + 1, updated_at=now))
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        if connection.execute(saving).rowcount != 1:
+            return False
+        connection.execute(event_insert(ACTION_EVENT, **event))
+        connection.execute(insert(_ACTIONS).values(done))
+        return True
+    saved = saving.returning(_STATES.c.id).cte("saved")
+    columns = [_ACTIONS.c[name] for name in done]
+    acted = insert(_ACTIONS).from_select(columns, select(
+        *(literal(done[c.name], c.type) for c in columns)).select_from(saved))
+    writes = (event_insert(ACTION_EVENT, after=saved, **event).cte("w0"), acted.cte("w1"))
+    return connection.execute(select(saved.c.id).add_cte(*writes)).first() is not None
 
 
 def _stored(done: GameAction | None, action: str) -> dict | None:

@@ -22,6 +22,9 @@ FINISH_BUDGET = 6
 FINISH_BUDGET_POSTGRES = 2
 START_BUDGET = 4
 ACTION_BUDGET = 5
+# PostgreSQL: the campaign with the player, the state row locked, then the state's UPDATE
+# with the event and the action kept (one CTE)
+ACTION_BUDGET_POSTGRES = 3
 
 
 def _start(client, slug):
@@ -64,7 +67,7 @@ def test_a_session_start_sends_at_most_four_statements(client):
     assert len(log) <= START_BUDGET, f"{len(log)} statements:\n{log}"
 
 
-def test_a_nurture_action_sends_at_most_five_statements(client):
+def test_a_nurture_action_sends_at_most_five_statements(client, is_postgres):
     slug = make_campaign(game_type="nurture", game_params=NURTURE).slug
     act = {"action": "sun"}
     url = f"/api/v1/campaigns/{slug}/garden/actions"
@@ -73,4 +76,5 @@ def test_a_nurture_action_sends_at_most_five_statements(client):
     with counted() as log:
         resp = client.post(url, json={**act, "idempotency_key": "tap-0002"})
     assert resp.status_code == 200, resp.get_json()
-    assert len(log) <= ACTION_BUDGET, f"{len(log)} statements:\n{log}"
+    budget = ACTION_BUDGET_POSTGRES if is_postgres else ACTION_BUDGET
+    assert len(log) <= budget, f"{len(log)} statements:\n{log}"
