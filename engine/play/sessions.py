@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 _TOKEN_SALT = "play-session"
 # a burst of starts by one player races for play numbers; each round one of them wins
 _START_ATTEMPTS = 64
+_REWARDS = RewardSchema(many=True)  # one per process: a schema's construction copies its fields
 
 
 @dataclass
@@ -291,7 +292,7 @@ def _write(play: PlaySession, found: CachedCampaign, score, body: bytes, digest:
         return None
     won = awards.award_for_score(campaign, play.player_id, score.score, ascending,
                                  rules=reached) if reached else []
-    rewards = RewardSchema(many=True).dump(won)  # kept with the score, answered again as kept
+    rewards = _REWARDS.dump(won)  # kept with the score, answered again as kept
     row = {"campaign_id": campaign.id, "player_id": play.player_id, "session_id": play.id,
            "score": score.score, "moves": score.moves, "duration_ms": score.duration_ms,
            "game_version": play.game_version or 1, "rewards": rewards, "created_at": now,
