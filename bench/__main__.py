@@ -178,18 +178,13 @@ def redis_rows(stores: Stores) -> list[Row]:
     return leaderboard_peers.rows(peers) + sql_rank.rows(rank)
 
 
-def measure_claims(stores: Stores) -> tuple[claims.ClaimResult | None, float]:
-    """Claim a coupon batch dry on PostgreSQL; None when no PostgreSQL answers.
-
-    Returns the result and the server's CPU seconds over the run.
-    """
+def measure_claims(stores: Stores) -> claims.ClaimResult | None:
+    """Claim a coupon batch dry on PostgreSQL; None when no PostgreSQL answers."""
     on_postgres = claims.claim_stores(stores, LOG_PATH)
     if on_postgres is None:
-        return None, 0.0
+        return None
     with Gunicorn("wsgi:app", on_postgres.server_env(), "bench-claims.log") as app:
-        before = app.cpu_seconds()
-        result = claims.measure(app.url, on_postgres)
-        return result, app.cpu_seconds() - before
+        return claims.measure(app.url, on_postgres, app.cpu_seconds)
 
 
 def measure_baseline(env: dict, args: argparse.Namespace) -> LoadResult:
@@ -229,8 +224,8 @@ def run_only(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         rows += http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
         failures += closed.failures() + opened.failures()
     if "claims" in args.only:
-        claimed, claim_cpu_s = measure_claims(stores)
-        rows += claims.rows(claimed, base.rate("score"), claim_cpu_s)
+        claimed = measure_claims(stores)
+        rows += claims.rows(claimed, base.rate("score"))
         failures += claims.failures(claimed)
     if "live" in args.only:
         live = measure_live(stores, args.live_clients, args.live_background)
@@ -262,12 +257,12 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
     forest = referral.measure_report()
     report_cache = referral.measure_report_cache(stores.app_config())
     crm = crm_delivery.measure(stores)
-    claimed, claim_cpu_s = measure_claims(stores)
+    claimed = measure_claims(stores)
     rows = (http_rows(closed, opened, open_rate, base, games) + cpu_rows(closed, base)
             + other_rows(speed, page) + screens + game_rows(race, taps, args.clients, base)
             + refused_body.rows(refused) + live_latency.rows(live)
             + live_latency.sustained_rows(calm) + more
-            + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"), claim_cpu_s)
+            + crm_delivery.rows(crm) + claims.rows(claimed, base.rate("score"))
             + tag_changes.rows(pulled) + referral.rows(opens, forest, report_cache)
             + tag_rules.measure())
     failures = (closed.failures() + opened.failures() + base.failures() + taps.failures()
