@@ -10,7 +10,7 @@ from engine.access.rate_limits import limited
 from engine.api.base import Blueprint
 from engine.api.idempotency import idempotent
 from engine.api.schemas import CouponSchema
-from engine.campaigns import lifecycle
+from engine.campaigns import cache, lifecycle
 from engine.rewards import service
 
 blp = Blueprint("rewards", __name__, url_prefix="/api/v1", description="Coupons and draws")
@@ -62,8 +62,9 @@ class ClaimView(MethodView):
     @limited("claim")
     def post(self, _body, slug, batch_id):
         """Claim a coupon of a claimable batch (409 when gone or already held)."""
-        campaign = lifecycle.get_public_campaign(slug)
-        return service.claim(campaign, identity.player_for_request(campaign), batch_id,
+        found, player = cache.public_campaign_and_player(slug)
+        campaign = found.campaign
+        return service.claim(campaign, identity.player_or_new(campaign, player), batch_id,
                              device=rate_limits.device_key())
 
 

@@ -77,6 +77,11 @@ def claim(campaign: Campaign, player: Player, batch_id: int, device: str | None 
     coupon = coupons.issue_coupon(batch, player.id, source="claim", campaign_id=campaign.id)
     if noted is not None:
         claims.check_claim(campaign, coupon, device, noted)
+    db.session.flush()
+    # the answer is read after the commit: detached, the coupon and batch are not loaded
+    # again (two SELECTs and a pool checkout a claim)
+    db.session.expunge(coupon)
+    db.session.expunge(batch)
     db.session.commit()
     return HeldCoupon.of(coupon, batch)
 

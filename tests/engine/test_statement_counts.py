@@ -1,4 +1,4 @@
-"""The hot paths send few SQL statements: a finish, a session start, a nurture action.
+"""The hot paths send few SQL statements: a finish, a session start, a nurture action, a claim.
 
 Each test warms the path once (per-process caches fill), then counts the
 statements of the next request with SQLAlchemy's cursor event. The budgets
@@ -8,6 +8,7 @@ are the common case: no reward won, no referral to verify.
 from __future__ import annotations
 
 from engine.extensions import db
+from tests.engine.test_coupons import batch_for
 from tests.factories import make_campaign
 from tests.support.play import auto_moves
 from tests.support.statements import counted
@@ -25,6 +26,9 @@ ACTION_BUDGET = 5
 # PostgreSQL: the campaign with the player, the state row locked, then the state's UPDATE
 # with the event and the action kept (one CTE)
 ACTION_BUDGET_POSTGRES = 3
+# the campaign's version with the player, the batch, then issue_coupon's held count,
+# savepoint, pick, take, reload, release and the coupon_issued event (the commit's flush)
+CLAIM_BUDGET = 9
 
 
 def _start(client, slug):
@@ -78,3 +82,16 @@ def test_a_nurture_action_sends_at_most_five_statements(client, is_postgres):
     assert resp.status_code == 200, resp.get_json()
     budget = ACTION_BUDGET_POSTGRES if is_postgres else ACTION_BUDGET
     assert len(log) <= budget, f"{len(log)} statements:\n{log}"
+
+
+def test_a_coupon_claim_sends_at_most_nine_statements(client):
+    campaign = make_campaign()
+    batch = batch_for(campaign, inventory=3, claimable=True, per_player_limit=2)
+    url = f"/api/v1/campaigns/{campaign.slug}/coupon-batches/{batch.id}/claim"
+    assert client.post(url, json={}).status_code == 201  # the player is made, caches fill
+    db.session.remove()
+    with counted() as log:
+        resp = client.post(url, json={})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["code"]
+    assert len(log) <= CLAIM_BUDGET, f"{len(log)} statements:\n{log}"
