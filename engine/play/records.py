@@ -1,4 +1,4 @@
-"""The rows a finish writes, in as few statements as the database allows.
+"""The rows a play writes, in as few statements as the database allows.
 
 A finish closes its session (open to finished, once: a concurrent finish of
 the same session finds it closed and answers as a retry) and writes its
@@ -8,7 +8,9 @@ inserts are one statement: the close is a data-modifying CTE that returns
 the session's id, and each insert selects its row from it, so a close that
 finds the session closed already writes nothing. SQLite has no
 data-modifying CTE: there the close, then each insert. Both are Core
-statements: a finish adds nothing to the ORM's unit of work.
+statements: a finish adds nothing to the ORM's unit of work. A nurture action
+(``write_action``) is written the same way: its state's UPDATE (only at the
+version read) with its event and the action kept, one statement on PostgreSQL.
 
 Each statement is built once per process and shape (the database, whether
 the session is closed already, the score's columns, the draw credits per
@@ -27,12 +29,14 @@ from sqlalchemy.sql import FromClause
 from engine.clock import utcnow
 from engine.events import EVENT_COLUMNS, event_values
 from engine.extensions import db
-from engine.models import Campaign, Event, PlaySession, Score
+from engine.models import Campaign, Event, GameAction, GameState, PlaySession, Score
 from engine.rewards import draws
 
 _SESSIONS = PlaySession.__table__
 _SCORES = Score.__table__
 _EVENTS = Event.__table__
+_STATES = GameState.__table__
+_ACTIONS = GameAction.__table__
 # (database, shape) -> the statement (or SQLite's statements) built for it, per process
 _built: dict[tuple, object] = {}
 
@@ -73,6 +77,49 @@ def write_finish(play: PlaySession, campaign: Campaign, score: dict, digest: str
                                                    "finish_digest": digest}))
     statement = _once(("pg", tuple(score), per_play), lambda: _closed_and_written(score, per_play))
     return _execute(statement, params).first() is not None
+
+
+def write_action(state_id: int, version: int, values: dict, event: dict, action: dict) -> bool:
+    """Write a game state's ``values`` if it is still at ``version``, its event and action.
+
+    ``values`` are the state's new columns (its version grows by one);
+    ``event`` is ``events.event_values``'s; ``action`` the ``GameAction`` row
+    kept under its key. Returns False, having written nothing, when the state
+    moved on (the caller rolls back); a key used before raises ``IntegrityError``.
+    """
+    params = [{"g_id": state_id, "g_version": version, **_prefixed("g_", values)},
+              _prefixed("e_", event), _prefixed("a_", action)]
+    if db.session.get_bind().dialect.name != "postgresql":
+        saving, *inserts = _once(("sqlite action", tuple(values), tuple(action)),
+                                 lambda: _action_writes(values, action, None))
+        if _execute(saving, params[0]).rowcount != 1:
+            return False
+        for statement, each in zip(inserts, params[1:], strict=True):
+            _execute(statement, each)
+        return True
+    statement = _once(("pg action", tuple(values), tuple(action)),
+                      lambda: _action_written(values, action))
+    merged = {name: value for each in params for name, value in each.items()}
+    return _execute(statement, merged).first() is not None
+
+
+def _state_update(values: Iterable[str]):
+    return (update(_STATES)
+            .where(_STATES.c.id == bindparam("g_id"), _STATES.c.version == bindparam("g_version"))
+            .values(version=_STATES.c.version + 1,
+                    **{name: bindparam(f"g_{name}", type_=_STATES.c[name].type)
+                       for name in values}))
+
+
+def _action_writes(values: Iterable[str], action: Iterable[str], after: FromClause | None):
+    return [_state_update(values), _bound_insert(_EVENTS, EVENT_COLUMNS, "e_", after),
+            _bound_insert(_ACTIONS, action, "a_", after)]
+
+
+def _action_written(values: Iterable[str], action: Iterable[str]):
+    saved = _state_update(values).returning(_STATES.c.id).cte("saved")
+    _, *inserts = _action_writes(values, action, saved)
+    return select(saved.c.id).add_cte(*(w.cte(f"w{i}") for i, w in enumerate(inserts)))
 
 
 def _write_params(play: PlaySession, campaign: Campaign, score: dict) -> tuple[int, list]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import Row, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import referral
@@ -34,9 +34,10 @@ from engine.errors import (
     NotFound,
     UnknownAction,
 )
-from engine.events import event_insert, record_event
+from engine.events import event_values, record_event
 from engine.extensions import db
 from engine.models import Campaign, GameAction, GameState, Player, Referral
+from engine.play import records
 from engine.rewards import awards
 from games import ActionRefused, GameType, Moment, get_game_type
 
@@ -45,7 +46,7 @@ ATTEMPTS = 5
 FRIEND_BOOST = "friend_boost"
 # stored event kinds and referral source, kept as first named so history stays comparable
 ACTION_EVENT, GOAL_EVENT, REFERRAL_SOURCE = "garden_action", "garden_matured", "garden"
-_STATES, _ACTIONS = GameState.__table__, GameAction.__table__
+_STATES, _ACTIONS, _REFERRALS = GameState.__table__, GameAction.__table__, Referral.__table__
 _RESULT = GameActionResultSchema()
 
 
@@ -72,23 +73,33 @@ def _row(campaign: Campaign, player_id: int) -> GameState | None:
                                                      GameState.player_id == player_id))
 
 
-def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetime,
-                key: str = "") -> tuple[GameState, GameAction | None, bool]:
-    """Return the player's state row locked (created if missing), the action done under
-    ``key`` if any, and whether the player's referral awaits a first play.
+# the player's state row locked, the action done under the key, the referral awaiting a
+# first play: one statement, built once per process
+_LOCK = (select(_STATES.c.id, _STATES.c.version, _STATES.c.state,
+                _ACTIONS.c.action.label("done_action"), _ACTIONS.c.result.label("done_result"),
+                _REFERRALS.c.id.label("referral_id"))
+         .select_from(_STATES.outerjoin(_ACTIONS, and_(
+             _ACTIONS.c.game_state_id == _STATES.c.id,
+             _ACTIONS.c.idempotency_key == bindparam("key"))).outerjoin(_REFERRALS, and_(
+                 _REFERRALS.c.campaign_id == _STATES.c.campaign_id,
+                 _REFERRALS.c.player_id == _STATES.c.player_id,
+                 _REFERRALS.c.verified_at.is_(None))))
+         .where(_STATES.c.campaign_id == bindparam("campaign_id"),
+                _STATES.c.player_id == bindparam("player_id"))
+         .with_for_update(of=_STATES))
 
-    One statement when the row exists: the row, the stored action and the
-    referral come together.
+
+def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetime,
+                key: str = "") -> Row:
+    """Return the player's state row locked (created if missing): its ``id``, ``version``
+    and ``state``, the action done under ``key`` if any (``done_action``,
+    ``done_result``), and the player's referral awaiting a first play (``referral_id``).
+
+    One statement when the row exists, a Core row (no ORM entity).
     """
-    query = (select(GameState, GameAction, Referral.id)
-             .outerjoin(GameAction, and_(GameAction.game_state_id == GameState.id,
-                                         GameAction.idempotency_key == key))
-             .outerjoin(Referral, and_(Referral.campaign_id == GameState.campaign_id,
-                                       Referral.player_id == GameState.player_id,
-                                       Referral.verified_at.is_(None)))
-             .where(GameState.campaign_id == campaign.id, GameState.player_id == player_id)
-             .with_for_update(of=GameState).execution_options(populate_existing=True))
-    found = db.session.execute(query).first()
+    params = {"campaign_id": campaign.id, "player_id": player_id, "key": key}
+    db.session.flush()  # what the ORM would autoflush first (nothing, at a tap's start)
+    found = db.session.connection().execute(_LOCK, params).first()
     if found is None:
         try:
             with db.session.begin_nested():
@@ -98,12 +109,11 @@ def _locked_row(campaign: Campaign, game: GameType, player_id: int, now: datetim
                                          updated_at=now))
         except IntegrityError:  # created concurrently: use that one
             pass
-        found = db.session.execute(query).first()
-    row, done, pending = found
-    return row, done, pending is not None
+        found = db.session.connection().execute(_LOCK, params).first()
+    return found
 
 
-def _save(row: GameState, state: dict, now: datetime, reached: bool) -> bool:
+def _save(row: Row, state: dict, now: datetime, reached: bool) -> bool:
     """Write ``state`` if the row is still at the version read; return whether it was."""
     values = {"state": state, "version": GameState.version + 1, "updated_at": now}
     if reached:
@@ -171,7 +181,7 @@ def _reached(campaign: Campaign, game: GameType, before: dict, after: dict) -> b
     return game.is_complete(after, params) and not game.is_complete(before, params)
 
 
-def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, action: str,
+def _apply(campaign: Campaign, game: GameType, row: Row, player: Player, action: str,
            key: str, now: datetime, referral_pending: bool = False) -> ActionDone | None:
     """Apply ``action`` to the locked state; return the answer, or None on a lost race."""
     before = row.state
@@ -187,12 +197,14 @@ def _apply(campaign: Campaign, game: GameType, row: GameState, player: Player, a
     # the common case: nothing won, nothing to verify; the state, event and action in
     # Core statements (one on PostgreSQL), nothing in the ORM's unit of work
     answer = ActionDone(action, gained, False, [], _view(campaign, game, state, now))
-    written = _write_action(row, state, now, _action_event(campaign, player.id, action, gained),
-                            _action_values(row, key, action, answer, now))
+    written = records.write_action(
+        row.id, row.version, {"state": state, "updated_at": now},
+        event_values(ACTION_EVENT, **_action_event(campaign, player.id, action, gained)),
+        _action_values(row, key, action, answer, now))
     return answer if written else None
 
 
-def _apply_with_rewards(campaign: Campaign, game: GameType, row: GameState, player: Player,
+def _apply_with_rewards(campaign: Campaign, game: GameType, row: Row, player: Player,
                         action: str, key: str, now: datetime, state: dict, gained: int,
                         reached: bool, referral_pending: bool) -> ActionDone | None:
     """Save an action that reaches the goal or may verify a referral, with its rewards."""
@@ -222,45 +234,20 @@ def _action_event(campaign: Campaign, player_id: int, action: str, gained: int) 
             "action": action, "gained": gained}
 
 
-def _action_values(row: GameState, key: str, action: str, answer: ActionDone,
+def _action_values(row: Row, key: str, action: str, answer: ActionDone,
                    now: datetime) -> dict:
     # kept as answered: a retry of the key gets these bytes again (engine.api.schemas.Kept)
     return {"game_state_id": row.id, "idempotency_key": key, "action": action,
             "result": _RESULT.dump(answer), "created_at": now}
 
 
-def _write_action(row: GameState, state: dict, now: datetime, event: dict,
-                  done: dict) -> bool:
-    """Write ``state`` if the row is still at the version read, with its event and action.
-
-    Returns False, having written nothing, on a lost race (the caller rolls
-    back). A duplicate key raises ``IntegrityError``. On PostgreSQL one
-    statement: the UPDATE is a data-modifying CTE both INSERTs select from.
-    """
-    saving = (update(_STATES).where(_STATES.c.id == row.id, _STATES.c.version == row.version)
-              .values(state=state, version=_STATES.c.version + 1, updated_at=now))
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        if connection.execute(saving).rowcount != 1:
-            return False
-        connection.execute(event_insert(ACTION_EVENT, **event))
-        connection.execute(insert(_ACTIONS).values(done))
-        return True
-    saved = saving.returning(_STATES.c.id).cte("saved")
-    columns = [_ACTIONS.c[name] for name in done]
-    acted = insert(_ACTIONS).from_select(columns, select(
-        *(literal(done[c.name], c.type) for c in columns)).select_from(saved))
-    writes = (event_insert(ACTION_EVENT, after=saved, **event).cte("w0"), acted.cte("w1"))
-    return connection.execute(select(saved.c.id).add_cte(*writes)).first() is not None
-
-
-def _stored(done: GameAction | None, action: str) -> dict | None:
+def _stored(row: Row, action: str) -> dict | None:
     """Return the answer kept under the request's key, if the action was done before."""
-    if done is None:
+    if row.done_action is None:
         return None
-    if done.action != action:
+    if row.done_action != action:
         raise IdempotencyConflict()
-    return done.result
+    return row.done_result
 
 
 def perform(campaign: Campaign, player: Player, action: str, idempotency_key: str
@@ -276,14 +263,15 @@ def perform(campaign: Campaign, player: Player, action: str, idempotency_key: st
     audience.ensure_in_audience(campaign, player)
     game = _game(campaign)
     for _ in range(ATTEMPTS):
-        row, done, pending = _locked_row(campaign, game, player.id, utcnow(), idempotency_key)
+        row = _locked_row(campaign, game, player.id, utcnow(), idempotency_key)
         now = utcnow()  # read once the row is ours: the previous holder acted earlier
         try:
-            stored = _stored(done, action)
+            stored = _stored(row, action)
             if stored is not None:
                 db.session.rollback()
                 return stored
-            answer = _apply(campaign, game, row, player, action, idempotency_key, now, pending)
+            answer = _apply(campaign, game, row, player, action, idempotency_key, now,
+                            row.referral_id is not None)
         except IntegrityError:  # the same key, applied concurrently: answer as it did
             answer = None
         except Exception:
@@ -307,7 +295,7 @@ def grant_boost(campaign: Campaign, player_id: int, key: str, amount: int,
     its coupons once, as an action would.
     """
     game, now = _game(campaign), now or utcnow()
-    row = _locked_row(campaign, game, player_id, now)[0]
+    row = _locked_row(campaign, game, player_id, now)
     boosted = game.apply_boost(row.state, _params(campaign), amount, moment(campaign, now),
                                friend_id)
     if boosted is None:
