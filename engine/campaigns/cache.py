@@ -15,7 +15,7 @@ import copy
 from dataclasses import dataclass
 from itertools import chain
 
-from sqlalchemy import and_, event, inspect, select
+from sqlalchemy import and_, bindparam, event, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine.access import identity
@@ -78,6 +78,14 @@ def cached(campaign_id: int, version: int) -> CachedCampaign:
     return hit
 
 
+# the campaign's version and slug with this browser's player: built once per process
+_VERSION_AND_PLAYER = (
+    select(Campaign.version, Campaign.slug, Player)
+    .outerjoin(Player, and_(Player.id == bindparam("player_id"),
+                            Player.brand_id == Campaign.brand_id))
+    .where(Campaign.id == bindparam("campaign_id")))
+
+
 def public_campaign_and_player(slug: str) -> tuple[CachedCampaign, Player | None]:
     """Return the public campaign at ``slug`` and this browser's player of its brand.
 
@@ -88,11 +96,8 @@ def public_campaign_and_player(slug: str) -> tuple[CachedCampaign, Player | None
     if known is None:
         return _first_sight(slug)
     campaign_id, brand_id = known
-    player_id = identity.player_id_for(brand_id)
-    row = db.session.execute(
-        select(Campaign.version, Campaign.slug, Player)
-        .outerjoin(Player, and_(Player.id == player_id, Player.brand_id == Campaign.brand_id))
-        .where(Campaign.id == campaign_id)).first()
+    row = db.session.execute(_VERSION_AND_PLAYER, {
+        "campaign_id": campaign_id, "player_id": identity.player_id_for(brand_id)}).first()
     if row is None or row.slug != slug:  # renamed or gone: look the slug up again
         _slugs.pop(slug, None)
         return _first_sight(slug)
