@@ -7,7 +7,9 @@ client: first bare (CPU ms per claim, SQL statements and Redis round trips
 per claim, and the CPU of opening the play page, which the bench's server
 CPU figure also carries), then under ``cProfile`` with a CPU-time clock. It
 prints each step's share of the profiled claim time (cumulative, so a
-step's SQL is inside it) and the top functions.
+step's SQL is inside it) and the top functions. ``--bare`` prints only the
+bare figures, ``--rounds N`` repeats the bare pass (for an A/B of two trees
+run in turn); the batch holds ``bench.claims.INVENTORY`` codes for them all.
 
 Claims need PostgreSQL (``bench.claims``): the stores are the bench's, so
 set ``DATABASE_URL``/``REDIS_URL`` (with ``BENCH_DATABASE``/
@@ -32,7 +34,7 @@ from pathlib import Path
 from flask import has_request_context
 from sqlalchemy import event
 
-from bench.claims import create_claim_batch, phone
+from bench.claims import INVENTORY, create_claim_batch, phone
 from bench.finish_profile import step_shares
 from bench.servers import LOG_DIR
 from bench.stores import BENCH_RATE_LIMITS, BENCH_SLUG, fresh_stores, prepare
@@ -41,17 +43,18 @@ from engine.config import rate_limits
 from engine.extensions import db
 from tests.support.redis_calls import counted_round_trips
 
+WARM = 20  # claims before the measured ones: the per-process caches fill
 # (label, file suffix, function): the steps of a claim, by the function that does each
 STEPS = (
     ("the idempotency wrapper", "engine/api/idempotency.py", "wrapper"),
-    ("the rate limit", "engine/access/rate_limits.py", "wrapper"),
+    ("the two rate limits and the view", "flask_limiter/_limits.py", "__inner"),
     ("the view", "engine/api/rewards.py", "post"),
-    ("  the campaign (get_public_campaign)", "engine/campaigns/lifecycle.py",
-     "get_public_campaign"),
-    ("  the player (player_for_request)", "engine/access/identity.py", "player_for_request"),
+    ("  the campaign and player (statement 1)", "engine/campaigns/cache.py",
+     "public_campaign_and_player"),
     ("  the device key", "engine/access/rate_limits.py", "device_key"),
     ("  service.claim", "engine/rewards/service.py", "claim"),
-    ("    the batch (session.get)", "sqlalchemy/orm/session.py", "get"),
+    ("    rows by key (session.get: the batch, the coupon taken)", "sqlalchemy/orm/session.py",
+     "get"),
     ("    the device's claims (note_claim, Redis)", "engine/risk/claims.py", "note_claim"),
     ("    issue_coupon", "engine/rewards/coupons.py", "issue_coupon"),
     ("      the player's held count", "engine/rewards/coupons.py", "_held"),
@@ -111,16 +114,18 @@ def bare(app, url: str, count: int, first: int) -> tuple[float, float, float, fl
     return page_ms, claim_ms, len(statements) / count, len(trips) / count
 
 
-def profile(app, url: str, count: int, callees: list[str], bare_only: bool) -> None:
-    """Claim ``count`` coupons bare, then ``count`` more under cProfile; print both."""
-    claim_all(make_claimers(app, 0, 20), url)  # warm the per-process caches
-    page_ms, claim_ms, statements, trips = bare(app, url, count, 20)
-    print(f"{count} claims: {claim_ms:.2f} ms CPU each bare, {statements:.2f} SQL statements "
-          f"and {trips:.2f} Redis round trips each (including the test client's own); "
-          f"opening the play page: {page_ms:.2f} ms CPU per phone")
+def profile(app, url: str, count: int, callees: list[str], bare_only: bool,
+            rounds: int = 1) -> None:
+    """Claim ``count`` coupons bare ``rounds`` times, then ``count`` more under cProfile."""
+    claim_all(make_claimers(app, 0, WARM), url)  # warm the per-process caches
+    for n in range(rounds):
+        page_ms, claim_ms, statements, trips = bare(app, url, count, WARM + n * count)
+        print(f"{count} claims: {claim_ms:.2f} ms CPU each bare, {statements:.2f} SQL "
+              f"statements and {trips:.2f} Redis round trips each; opening the play page: "
+              f"{page_ms:.2f} ms CPU per phone")
     if bare_only:
         return
-    claimers = make_claimers(app, 20 + count, count)
+    claimers = make_claimers(app, WARM + rounds * count, count)
     profiler = cProfile.Profile(time.process_time)
     profiler.runcall(claim_all, claimers, url)
     stats = pstats.Stats(profiler)
@@ -138,17 +143,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=300, help="claims per pass")
     parser.add_argument("--callees", nargs="*", default=[],
                         help="pstats restrictions whose callees to print, e.g. claim")
+    parser.add_argument("--rounds", type=int, default=1, help="bare passes")
     parser.add_argument("--bare", action="store_true", help="only the CPU ms, no profile")
     args = parser.parse_args(argv)
+    if WARM + args.count * (args.rounds + (0 if args.bare else 1)) > INVENTORY:
+        parser.error(f"the batch holds {INVENTORY:,} codes: fewer claims per pass or rounds")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir, fresh_stores(Path(workdir)) as stores:
         print(f"stores: {stores.label}")
         prepare(stores, LOG_DIR / "claim-profile.log")
-        batch_id = create_claim_batch(stores)  # 2,000 codes: enough for three passes
+        batch_id = create_claim_batch(stores)
         app = create_app({**stores.app_config(), "RATE_LIMITS": rate_limits(BENCH_RATE_LIMITS)})
         url = f"/api/v1/campaigns/{BENCH_SLUG}/coupon-batches/{batch_id}/claim"
         with app.app_context():
-            profile(app, url, args.count, args.callees, args.bare)
+            profile(app, url, args.count, args.callees, args.bare, args.rounds)
             db.session.remove()
             db.engine.dispose()
 
