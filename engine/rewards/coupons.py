@@ -225,14 +225,15 @@ def _take_one(batch, player_id, slot, source, award_key, now, expires, wait) -> 
         if not _available(batch.id):
             raise CouponsExhausted()
         raise _LookAgain(wait=True)  # the free rows are held by claims in flight
-    taken = db.session.execute(
+    # the row comes back with the UPDATE (RETURNING): no SELECT to load the coupon after it
+    taken = db.session.scalars(
         update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "available")
         .values(status="issued", player_id=player_id, slot=slot, source=source,
-                award_key=award_key, issued_at=now, expires_at=expires))
-    if taken.rowcount != 1:
+                award_key=award_key, issued_at=now, expires_at=expires)
+        .returning(Coupon), execution_options={"populate_existing": True}).first()
+    if taken is None:
         raise _LookAgain(wait=False)  # another claimer won this row between our read and write
-    db.session.flush()
-    return db.session.get(Coupon, coupon_id, populate_existing=True)
+    return taken
 
 
 def redeem_coupon(brand_id: int, code: str, store_id: str | None = None,
