@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from engine import jobs, keys
 from engine.access.auth import create_access_token
 from engine.clock import isoformat, utcnow
-from engine.extensions import db
+from engine.extensions import db, redis_store
 from engine.models import CrmEndpoint, Delivery, TagChange
 from engine.privacy import profile
 from tags import outbox
+from tags.crm import jobs as crm_jobs
 from tags.crm import payload, sync
 from tags.crm.endpoints import create_endpoint
 from tags.crm.webhook import body_of
 from tests.factories import make_brand, make_campaign, make_marketer
-from tests.support.concurrency import run_together
+from tests.support.concurrency import run_together, wait_until
 from tests.support.crm_changes import make_players, write_tag_changes
 from tests.support.crm_receiver import CrmReceiver
 
@@ -213,3 +216,23 @@ def test_the_signed_body_keeps_its_bytes(brand):
         '"tag":"沉睡","group":"活跃度","op":"remove","rule_id":null,"reason":"rule",'
         f'"at":"{second[2]}"}}]}}')
     assert body_of("e9-1-2", changes) == expected.encode()
+
+
+def test_a_starting_worker_clears_a_dead_workers_flag_and_syncs_at_once(app):
+    """A worker killed between taking the waiting sync job and clearing the flag leaves
+    the flag behind with no job: the next worker's first tick must not wait out its TTL."""
+    jobs.queue().empty()
+    redis_store.r.set(keys.crm_sync_queued(), "1", ex=crm_jobs.QUEUED_TTL_S)  # the dead one's
+    assert not crm_jobs.request_sync()  # a running worker's tick trusts the flag
+    app.config["CRM_POLL_S"] = 60  # one tick in this test: the first
+    stop = threading.Event()
+    thread = crm_jobs.start_ticker(app, stop)  # what `flask jobs worker` starts
+    try:
+        wait_until(lambda: jobs.queue().count, 10, "a sync job queued by the first tick")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert [job.func_name for job in jobs.queue().get_jobs()] == [crm_jobs.JOB]
+    # a flag that does have its job behind it is left alone: still one job
+    assert not crm_jobs.request_sync(recover=True)
+    assert jobs.queue().count == 1
