@@ -9,8 +9,6 @@ only ever created from a verified openid; a WeChat "snapshot mode" visitor
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, request, session
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +21,6 @@ from engine.models import Campaign, Player
 
 PLAYERS_KEY = "players"
 SNAPSHOT_KEY = "snapshot"
-COOKIE_LIFETIME = timedelta(days=365)
 
 
 def wechat_enabled(brand_id: int | None = None) -> bool:
