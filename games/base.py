@@ -126,7 +126,7 @@ class GameType:
         """
         if self.moves_schema is None:
             return moves
-        return self.moves_schema().load({"moves": moves})["moves"]
+        return _schema(self.moves_schema).load({"moves": moves})["moves"]
 
     def session_metrics(self, result: ReplayResult) -> dict[str, Any]:
         """Return what one replayed session tells about the player, kept with its score.
@@ -218,3 +218,9 @@ class GameType:
 @lru_cache(maxsize=256)
 def _validated(game: GameType, params_json: str) -> dict[str, Any]:
     return game.validate_params(json.loads(params_json))
+
+
+@lru_cache(maxsize=32)
+def _schema(schema_class: type[Schema]) -> Schema:
+    """Return one instance of ``schema_class`` per process (construction copies its fields)."""
+    return schema_class()

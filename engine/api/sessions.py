@@ -44,7 +44,7 @@ class FinishResultSchema(Schema):
 @blp.route("/<session_id>/finish")
 @limit_body(MOVES_BODY_BYTES)
 class FinishView(MethodView):
-    @blp.arguments(FinishSchema)
+    @blp.arguments(FinishSchema())  # an instance: webargs builds a class anew per request
     @blp.response(200, FinishResultSchema)
     @limited("session_finish")
     def post(self, body, session_id):
