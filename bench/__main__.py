@@ -43,7 +43,15 @@ from bench import (
 )
 from bench.load import LoadResult
 from bench.servers import LOG_DIR, Gunicorn
-from bench.stores import BENCH_SLUG, DEMO_SLUG, LIVE_SLUG, Stores, fresh_stores, prepare
+from bench.stores import (
+    BENCH_SLUG,
+    DEMO_SLUG,
+    LIVE_CALM_SLUG,
+    LIVE_SLUG,
+    Stores,
+    fresh_stores,
+    prepare,
+)
 from bench.table import Row, render
 from engine import create_app
 from engine.extensions import db
@@ -167,12 +175,14 @@ def nurture_rows(taps: LoadResult, clients: int, base: LoadResult) -> list[Row]:
 
 
 def measure_live(stores: Stores, clients: int,
-                 background_rate: float = live_latency.BACKGROUND_RATE) -> live_latency.LiveResult:
-    """Serve the app with the default push interval; time pushes to ``clients`` watchers."""
+                 background_rate: float = live_latency.BACKGROUND_RATE,
+                 slug: str = LIVE_SLUG) -> live_latency.LiveResult:
+    """Serve the app with the default push interval; time pushes to ``clients`` watchers
+    of ``slug``'s board while others finish at ``background_rate`` per second."""
     env = {**stores.server_env(), "LIVE_PUSH_INTERVAL_MS": str(live_latency.PUSH_INTERVAL_MS)}
     room = ("--worker-connections", str(live_latency.WORKER_CONNECTIONS))
     with Gunicorn("wsgi:app", env, "bench-live.log", room) as app:
-        return live_latency.measure(app.url, LIVE_SLUG, clients, server_cpu=app.cpu_seconds,
+        return live_latency.measure(app.url, slug, clients, server_cpu=app.cpu_seconds,
                                     background_rate=background_rate)
 
 
@@ -272,7 +282,7 @@ def run(stores: Stores, args: argparse.Namespace) -> tuple[list[Row], int]:
         opens = with_server_cpu(app, lambda: referral.measure_opens(
             app.url, share_path, args.clients, args.warmup, args.seconds))
     live = measure_live(stores, args.live_clients)
-    calm = measure_live(stores, args.live_clients, live_latency.SUSTAINED_RATE)
+    calm = measure_live(stores, args.live_clients, live_latency.SUSTAINED_RATE, LIVE_CALM_SLUG)
     more = redis_rows(stores)
     forest = referral.measure_report()
     report_cache = referral.measure_report_cache(stores.app_config())
