@@ -24,8 +24,6 @@ the bare CPU ms per claim sizes them.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import tempfile
 import time
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from flask import has_request_context
 from sqlalchemy import event
 
 from bench.claims import INVENTORY, create_claim_batch, phone
-from bench.finish_profile import step_shares
+from bench.finish_profile import print_steps, profiled
 from bench.servers import LOG_DIR
 from bench.stores import BENCH_RATE_LIMITS, BENCH_SLUG, fresh_stores, prepare
 from engine import create_app
@@ -126,16 +124,9 @@ def profile(app, url: str, count: int, callees: list[str], bare_only: bool,
     if bare_only:
         return
     claimers = make_claimers(app, WARM + rounds * count, count)
-    profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(claim_all, claimers, url)
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt
-    print(f"{1000 * total / count:.2f} ms per claim under the profiler")
-    for label, share in step_shares(stats, total, STEPS):
-        print(f"{share:6.1f} %  {label}")
-    stats.sort_stats("cumulative").print_stats(40)
-    for restriction in callees:
-        stats.print_callees(restriction)
+    stats = profiled(claim_all, claimers, url)
+    print(f"{1000 * stats.total_tt / count:.2f} ms per claim under the profiler")
+    print_steps(stats, STEPS, callees)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -116,6 +116,22 @@ def step_shares(stats: pstats.Stats, total: float, steps=STEPS) -> list[tuple[st
     return found
 
 
+def profiled(fn, *args) -> pstats.Stats:
+    """Run ``fn(*args)`` under cProfile on a CPU-time clock; return its stats."""
+    profiler = cProfile.Profile(time.process_time)
+    profiler.runcall(fn, *args)
+    return pstats.Stats(profiler)
+
+
+def print_steps(stats: pstats.Stats, steps, callees: list[str], top: int = 40) -> None:
+    """Print each step's share of the profiled time, the top functions, ``callees``' callees."""
+    for label, share in step_shares(stats, stats.total_tt, steps):
+        print(f"{share:6.1f} %  {label}")
+    stats.sort_stats("cumulative").print_stats(top)
+    for restriction in callees:
+        stats.print_callees(restriction)
+
+
 def profile(app, count: int, callees: list[str], bare_only: bool = False) -> None:
     """Finish ``count`` games bare, then ``count`` more under cProfile; print both."""
     finish_all(play_ahead(app, 20))  # warm the per-process caches and line tables
@@ -137,19 +153,13 @@ def profile(app, count: int, callees: list[str], bare_only: bool = False) -> Non
               f"{len(statements) / count:.2f} SQL statements each")
         return
     games = play_ahead(app, count)
-    profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(finish_all, games)
+    stats = profiled(finish_all, games)
     live.drain()
-    stats = pstats.Stats(profiler)
     total = stats.total_tt
     print(f"{count} finishes: {bare_ms:.2f} ms CPU each bare, "
           f"{len(statements) / count:.2f} SQL statements each, "
           f"{1000 * total / count:.2f} ms under the profiler")
-    for label, share in step_shares(stats, total):
-        print(f"{share:6.1f} %  {label}")
-    stats.sort_stats("cumulative").print_stats(40)
-    for restriction in callees:
-        stats.print_callees(restriction)
+    print_steps(stats, STEPS, callees)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,9 +21,7 @@ the bare CPU ms per action sizes them.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import itertools
-import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -31,7 +29,7 @@ from pathlib import Path
 from flask import has_request_context
 from sqlalchemy import event
 
-from bench.finish_profile import step_shares
+from bench.finish_profile import print_steps, profiled
 from bench.nurture_actions import SLUG, seed_campaign
 from bench.servers import LOG_DIR
 from bench.stores import BENCH_RATE_LIMITS, fresh_stores, prepare
@@ -101,16 +99,9 @@ def bare(taps: Taps, count: int) -> tuple[float, float]:
 
 def profile(taps: Taps, count: int, callees: list[str]) -> None:
     """Tap ``count`` times under cProfile; print the steps' shares and the top functions."""
-    profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(taps.run, count)
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt
-    print(f"{1000 * total / count:.2f} ms per action under the profiler")
-    for label, share in step_shares(stats, total, STEPS):
-        print(f"{share:6.1f} %  {label}")
-    stats.sort_stats("cumulative").print_stats(45)
-    for restriction in callees:
-        stats.print_callees(restriction)
+    stats = profiled(taps.run, count)
+    print(f"{1000 * stats.total_tt / count:.2f} ms per action under the profiler")
+    print_steps(stats, STEPS, callees, top=45)
 
 
 def main(argv: list[str] | None = None) -> None:
