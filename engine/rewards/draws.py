@@ -101,15 +101,16 @@ def grant_credit(campaign: Campaign, player_id: int, source: str, source_key: st
               "source_key": source_key, "day_key": day, "created_at": utcnow()}
     conditions = ()
     if source == "play":
-        conditions = (_play_credits_today(campaign, player_id, day)
+        conditions = (_play_credits_today(campaign.id, player_id, day)
                       < draw_config(campaign)["max_play_credits_per_day"],)
     statement = DrawCredit.insert_once(values, db.session.get_bind().dialect.name, *conditions)
     return db.session.execute(statement).first() is not None
 
 
-def _play_credits_today(campaign: Campaign, player_id: int, day: str):
+def _play_credits_today(campaign_id, player_id, day):
+    """Count the player's play credits of the day (values, or bind parameters)."""
     return (select(func.count()).select_from(DrawCredit).where(
-        DrawCredit.campaign_id == campaign.id, DrawCredit.player_id == player_id,
+        DrawCredit.campaign_id == campaign_id, DrawCredit.player_id == player_id,
         DrawCredit.source == "play", DrawCredit.day_key == day).scalar_subquery())
 
 
@@ -146,10 +147,8 @@ def play_credits_statement(count: int, dialect: str, after=None):
     """
     table = DrawCredit.__table__
     columns = [table.c[name] for name in _PLAY_CREDIT_COLUMNS]
-    today = (select(func.count()).select_from(table).where(
-        table.c.campaign_id == bindparam("d_campaign_id"),
-        table.c.player_id == bindparam("d_player_id"), table.c.source == "play",
-        table.c.day_key == bindparam("d_day_key")).scalar_subquery())
+    today = _play_credits_today(bindparam("d_campaign_id"), bindparam("d_player_id"),
+                                bindparam("d_day_key"))
     rows = []
     for i in range(count):
         row = select(*(bindparam(f"d_source_key_{i}" if c.name == "source_key" else f"d_{c.name}",
